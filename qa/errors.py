@@ -1,0 +1,15 @@
+"""Errors raised by the library; the CLI and the app turn them into messages."""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class CorpusError(QAError):
+    """A corpus file or record could not be read; the message names the file and line."""
+
+
+class GenreModelError(QAError):
+    """The shipped genre classifier is missing or damaged."""

@@ -1,0 +1,99 @@
+"""Typed, frozen records passed between modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Genre = Literal["news", "opinion", "editorial", "commentary", "analysis", "interview", "review", "unknown"]
+GENRES: tuple[str, ...] = ("news", "opinion", "editorial", "commentary", "analysis", "interview", "review", "unknown")
+# Genres an answer must flag as someone's view rather than reporting.
+OPINION_FAMILY: frozenset[str] = frozenset({"opinion", "editorial", "commentary"})
+
+Kind = Literal["article", "teaser"]
+
+
+class Record(BaseModel):
+    """Base for every record: immutable, and unknown fields are an error."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GenreDecision(Record):
+    """A genre label and the human-readable cues that decided it."""
+
+    genre: Genre
+    evidence: tuple[str, ...]
+
+
+class Article(Record):
+    """One article (or a teaser of one) read from a corpus file."""
+
+    id: str
+    title: str
+    text: str
+    authors: tuple[str, ...] = ()
+    author_role: str | None = None
+    outlet: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    genre: Genre = "unknown"
+    genre_evidence: tuple[str, ...] = ()
+    kind: Kind = "article"
+    source_path: str
+
+    @property
+    def is_opinion(self) -> bool:
+        """True when the article belongs to the opinion family."""
+        return self.genre in OPINION_FAMILY
+
+
+class ReadWarning(Record):
+    """A problem met while reading; the file (and line) it happened in."""
+
+    path: str
+    line: int | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+class ReadResult(Record):
+    """What a corpus read produced: the articles and the warnings met on the way."""
+
+    articles: tuple[Article, ...]
+    warnings: tuple[ReadWarning, ...]
+
+
+class GenreSignals(Record):
+    """Everything the genre labeller may look at, gathered by a reader."""
+
+    title: str = ""
+    text: str = ""
+    url: str | None = None
+    # (where it came from, value), e.g. ("JSON-LD @type", "OpinionNewsArticle") or ("field 'section'", "Opinion").
+    metadata: tuple[tuple[str, str], ...] = ()
+    site_label: str | None = None
+    # Lines that are not article text but speak about it: bylines, "source:" lines, disclaimers.
+    byline: tuple[str, ...] = ()
+
+
+class Draft(Record):
+    """An article as a reader found it, before its id and genre are settled."""
+
+    title: str
+    text: str
+    source_path: str
+    line: int | None = None
+    id: str | None = None
+    authors: tuple[str, ...] = ()
+    author_role: str | None = None
+    outlet: str | None = None
+    published: dt.date | None = None
+    url: str | None = None
+    kind: Kind = "article"
+    signals: GenreSignals = GenreSignals()

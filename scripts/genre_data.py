@@ -1,0 +1,41 @@
+"""Shared helpers for the genre scripts: load the shared data sets and strip their genre cues."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# Lines a cue-free copy must lose (the issue's list), matched case-insensitively.
+_CUE_LINES = re.compile(r"opinion contributor|views expressed|read more opinion", re.I)
+_TITLE_PREFIX = re.compile(r"^\s*(opinion|editorial|analysis|commentary|op-ed|column)\s*[:|\-–—]\s*", re.I)
+# Fields that carry the answer key or a cue: removed before labelling.
+LABEL_FIELDS = ("genre", "genre_detail", "genre_from_url_section")
+CUE_FIELDS = ("url", "url_section", "section", "authors", "author", "byline", "source_file", "source_path")
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, object]]:
+    """Yield the records of a .jsonl or .jsonl.gz file."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def without_label(record: dict[str, object]) -> dict[str, object]:
+    """The record as published, minus the answer key."""
+    return {k: v for k, v in record.items() if k not in LABEL_FIELDS}
+
+
+def strip_cues(record: dict[str, object]) -> dict[str, object]:
+    """The record with no URL, section, byline or authors, no title prefix and no cue lines."""
+    out = {k: v for k, v in without_label(record).items() if k not in CUE_FIELDS}
+    out["title"] = _TITLE_PREFIX.sub("", str(out.get("title") or ""))
+    lines = str(out.get("text") or "").split("\n")
+    out["text"] = "\n".join(line for line in lines if not _CUE_LINES.search(line))
+    return out

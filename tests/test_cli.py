@@ -1,0 +1,62 @@
+"""The `qa` CLI, called in-process through main(argv)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, DATA
+
+from qa.cli import main
+
+FIELDS = {"id", "title", "text", "authors", "author_role", "outlet", "published", "url", "genre", "genre_evidence",
+          "kind", "source_path"}
+
+
+def test_articles_json_on_the_seed_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["articles", str(CORPUS), "--json"]) == 0
+    articles = json.loads(capsys.readouterr().out)
+    assert [(a["genre"], a["kind"]) for a in articles] == [("opinion", "article"), ("news", "teaser"),
+                                                           ("news", "teaser")]
+    assert all(set(a) == FIELDS for a in articles)
+    assert articles[0]["authors"] == ["Vasif Huseynov"] and articles[0]["outlet"] == "commonspace.eu"
+
+
+def test_articles_defaults_to_corpus_folder(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(CORPUS.parent)
+    assert main(["articles"]) == 0
+    lines = capsys.readouterr().out.strip().split("\n")
+    assert len(lines) == 3
+    assert lines[0].split("\t")[1:4] == ["opinion", "Vasif Huseynov", "commonspace.eu"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stderr"),
+    [
+        (["articles", str(DATA / "records.jsonl")], 0, "records.jsonl:4: invalid JSON"),
+        (["articles", str(DATA / "records.jsonl"), "--strict"], 1, "records.jsonl:3: record has no text"),
+        (["articles", str(CORPUS), "--strict"], 0, "3 articles, 0 warnings"),
+        (["articles", "no/such/dir"], 2, "error: no/such/dir: no such file or folder"),
+    ],
+)
+def test_exit_codes_and_messages(capsys: pytest.CaptureFixture[str], argv: list[str], code: int, stderr: str) -> None:
+    assert main(argv) == code
+    assert stderr in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_warnings_go_to_stderr_not_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x.bin").write_bytes(b"\x00")
+    (tmp_path / "y.jsonl").write_text('{"text": "Hello there."}\n')
+    assert main(["articles", str(tmp_path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert len(json.loads(out)) == 1 and "unknown file type" in err
