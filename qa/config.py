@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # File suffixes the corpus reader understands; anything else is skipped with a warning.
 TEXT_SUFFIXES = (".txt",)
@@ -22,5 +22,18 @@ class Settings(BaseModel):
     index_dir: Path = Path("index")
     # Files larger than this are refused rather than read into memory whole.
     max_file_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.
+    chunk_sentences: int = Field(default=4, ge=1)
+    chunk_overlap: int = Field(default=1, ge=0)
+    # A chunk stops growing past this many characters (a single longer sentence still stays whole).
+    chunk_max_chars: int = Field(default=1200, gt=0)
     # Probability above which the text classifier calls an article opinion when no cue exists.
     opinion_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_sentences:
+            raise ValueError(
+                f"chunk_overlap must be < chunk_sentences, got {self.chunk_overlap} >= {self.chunk_sentences}"
+            )
+        return self

@@ -97,3 +97,15 @@ class Draft(Record):
     url: str | None = None
     kind: Kind = "article"
     signals: GenreSignals = GenreSignals()
+
+
+class Chunk(Record):
+    """A run of whole sentences of one article, with character offsets into `Article.text`."""
+
+    id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    # (start, end) of each sentence, relative to the article text.
+    sentences: tuple[tuple[int, int], ...]
