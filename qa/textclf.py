@@ -52,8 +52,14 @@ def style_features(text: str) -> list[float]:
     rates = [len(p.findall(text)) / words * 100 for p in PATTERNS.values()]
     quotes = text.count('"') + text.count("“")
     digits = sum(ch.isdigit() for ch in text)
-    return [*rates, text.count("?") / sentences, quotes / sentences, digits / words * 10,
-            words / sentences / 10, math.log(words)]
+    return [
+        *rates,
+        text.count("?") / sentences,
+        quotes / sentences,
+        digits / words * 10,
+        words / sentences / 10,
+        math.log(words),
+    ]
 
 
 class TextClassifier:

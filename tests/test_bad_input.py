@@ -20,14 +20,15 @@ GOOD = json.dumps({"id": "good", "title": "Good", "text": "A good record."})
         ("blob.txt", b"\x00\x01\x02binary\x00data", "binary file"),
         ("notes.docx", b"PK\x03\x04", "unknown file type"),
         ("latin.txt", "Caf\u00e9 page\n\nNa\u00efve body text.".encode("latin-1"), "not valid UTF-8"),
-        ("bad.json", b"{\"title\": \"x\", ", "invalid JSON"),
+        ("bad.json", b'{"title": "x", ', "invalid JSON"),
         ("deep.jsonl", b"[" * 500 + b"]" * 500 + b"\n", "nested deeper"),
         ("notext.jsonl", b'{"title": "Only a title"}\n', "no text"),
         ("scalar.json", b"42", "expected a JSON object"),
     ],
 )
-def test_bad_file_is_reported_and_good_file_still_loads(tmp_path: Path, name: str, content: bytes,
-                                                        message: str) -> None:
+def test_bad_file_is_reported_and_good_file_still_loads(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     (tmp_path / "z-good.jsonl").write_text(GOOD + "\n")
     result = read_articles([tmp_path])

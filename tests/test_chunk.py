@@ -61,8 +61,10 @@ def test_chunks_never_cut_a_sentence_and_overlap() -> None:
 def test_chunks_respect_paragraphs_and_keep_headings_with_their_text() -> None:
     text = "First para one. First para two.\n\nA heading\n\nSecond para one. Second para two."
     chunks = chunk_article(_article(text))
-    assert [c.text for c in chunks] == ["First para one. First para two.",
-                                        "A heading\n\nSecond para one. Second para two."]
+    assert [c.text for c in chunks] == [
+        "First para one. First para two.",
+        "A heading\n\nSecond para one. Second para two.",
+    ]
 
 
 def test_long_sentences_stop_a_chunk_growing() -> None:

@@ -10,15 +10,30 @@ from conftest import CORPUS, DATA
 
 from qa.cli import main
 
-FIELDS = {"id", "title", "text", "authors", "author_role", "outlet", "published", "url", "genre", "genre_evidence",
-          "kind", "source_path"}
+FIELDS = {
+    "id",
+    "title",
+    "text",
+    "authors",
+    "author_role",
+    "outlet",
+    "published",
+    "url",
+    "genre",
+    "genre_evidence",
+    "kind",
+    "source_path",
+}
 
 
 def test_articles_json_on_the_seed_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["articles", str(CORPUS), "--json"]) == 0
     articles = json.loads(capsys.readouterr().out)
-    assert [(a["genre"], a["kind"]) for a in articles] == [("opinion", "article"), ("news", "teaser"),
-                                                           ("news", "teaser")]
+    assert [(a["genre"], a["kind"]) for a in articles] == [
+        ("opinion", "article"),
+        ("news", "teaser"),
+        ("news", "teaser"),
+    ]
     assert all(set(a) == FIELDS for a in articles)
     assert articles[0]["authors"] == ["Vasif Huseynov"] and articles[0]["outlet"] == "commonspace.eu"
 

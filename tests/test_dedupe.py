@@ -14,10 +14,16 @@ def _write(path: Path, *records: dict[str, object]) -> None:
 
 
 def test_same_url_merges_keeping_richest_metadata(tmp_path: Path) -> None:
-    _write(tmp_path / "a.jsonl",
-           {"text": "Short teaser of the story.", "url": "https://www.news.example/world/story?utm=x"},
-           {"text": "The full story, with much more text in it than the teaser had.",
-            "url": "https://news.example/world/story/", "authors": "Kim Lee", "date": "2024-01-02"})
+    _write(
+        tmp_path / "a.jsonl",
+        {"text": "Short teaser of the story.", "url": "https://www.news.example/world/story?utm=x"},
+        {
+            "text": "The full story, with much more text in it than the teaser had.",
+            "url": "https://news.example/world/story/",
+            "authors": "Kim Lee",
+            "date": "2024-01-02",
+        },
+    )
     [art] = read_articles([tmp_path]).articles
     assert art.text.startswith("The full story")
     assert art.authors == ("Kim Lee",) and str(art.published) == "2024-01-02"

@@ -26,9 +26,18 @@ NEWS_TEXT = (
 
 @pytest.mark.parametrize(
     ("label", "genre"),
-    [("Opinion", "opinion"), ("Monday Commentary", "commentary"), ("Editorials", "editorial"),
-     ("OpinionNewsArticle", "opinion"), ("AnalysisNewsArticle", "analysis"), ("News", "news"),
-     ("ReportageNewsArticle", "news"), ("commentisfree", "opinion"), ("Sports", None), ("article", None)],
+    [
+        ("Opinion", "opinion"),
+        ("Monday Commentary", "commentary"),
+        ("Editorials", "editorial"),
+        ("OpinionNewsArticle", "opinion"),
+        ("AnalysisNewsArticle", "analysis"),
+        ("News", "news"),
+        ("ReportageNewsArticle", "news"),
+        ("commentisfree", "opinion"),
+        ("Sports", None),
+        ("article", None),
+    ],
 )
 def test_label_words(label: str, genre: str | None) -> None:
     assert label_genre(label) == genre
@@ -40,15 +49,27 @@ def test_label_words(label: str, genre: str | None) -> None:
         (GenreSignals(title="Opinion: Fix the roads"), "opinion", "title starts with 'Opinion:'"),
         (GenreSignals(title="Editorial: Fix the roads"), "editorial", "title starts with 'Editorial:'"),
         (GenreSignals(title="Analysis: roads"), "analysis", "title starts with 'Analysis:'"),
-        (GenreSignals(url="https://www.theguardian.com/commentisfree/2024/jan/01/x"), "opinion",
-         "URL section '/commentisfree/'"),
-        (GenreSignals(url="https://www.usatoday.com/story/opinion/2024/01/01/x/1/"), "opinion",
-         "URL section '/opinion/'"),
-        (GenreSignals(text="Jane Roe\n\nOpinion contributor\n\nBody."), "opinion",
-         "byline or disclaimer says 'Opinion contributor'"),
+        (
+            GenreSignals(url="https://www.theguardian.com/commentisfree/2024/jan/01/x"),
+            "opinion",
+            "URL section '/commentisfree/'",
+        ),
+        (
+            GenreSignals(url="https://www.usatoday.com/story/opinion/2024/01/01/x/1/"),
+            "opinion",
+            "URL section '/opinion/'",
+        ),
+        (
+            GenreSignals(text="Jane Roe\n\nOpinion contributor\n\nBody."),
+            "opinion",
+            "byline or disclaimer says 'Opinion contributor'",
+        ),
         (GenreSignals(site_label="Analysis", title="Opinion: x"), "analysis", "site label 'Analysis'"),
-        (GenreSignals(metadata=(("JSON-LD @type", "OpinionNewsArticle"),), url="https://x.example/news/a"),
-         "opinion", "JSON-LD @type is 'OpinionNewsArticle'"),
+        (
+            GenreSignals(metadata=(("JSON-LD @type", "OpinionNewsArticle"),), url="https://x.example/news/a"),
+            "opinion",
+            "JSON-LD @type is 'OpinionNewsArticle'",
+        ),
         (GenreSignals(url="https://x.example/politics/2024/a"), "news", "URL section '/politics/' is a news desk"),
     ],
 )

@@ -9,8 +9,15 @@ from conftest import CORPUS
 from qa.corpus import read_articles
 from qa.readers.textpage import read_text_page
 
-FURNITURE = ("Editor's choice", "Related articles", "Popular", "(Click the image to read more)", "photo:",
-             "The views expressed", "source: This op-ed")
+FURNITURE = (
+    "Editor's choice",
+    "Related articles",
+    "Popular",
+    "(Click the image to read more)",
+    "photo:",
+    "The views expressed",
+    "source: This op-ed",
+)
 
 
 def test_seed_corpus_gives_exactly_three_articles() -> None:
@@ -18,11 +25,21 @@ def test_seed_corpus_gives_exactly_three_articles() -> None:
     assert result.warnings == ()
     summary = [(a.title, a.genre, a.authors, a.outlet, a.kind) for a in result.articles]
     assert summary == [
-        ("Opinion: landmines remain a major problem for Azerbaijan", "opinion", ("Vasif Huseynov",),
-         "commonspace.eu", "article"),
+        (
+            "Opinion: landmines remain a major problem for Azerbaijan",
+            "opinion",
+            ("Vasif Huseynov",),
+            "commonspace.eu",
+            "article",
+        ),
         ("Germany accuses Russia of cyberattacks and disinformation campaign", "news", (), "commonspace.eu", "teaser"),
-        ("NATO Chief says war is on Europe's doorstep, and warns against complacency", "news", (), "commonspace.eu",
-         "teaser"),
+        (
+            "NATO Chief says war is on Europe's doorstep, and warns against complacency",
+            "news",
+            (),
+            "commonspace.eu",
+            "teaser",
+        ),
     ]
     for article in result.articles:
         assert article.genre_evidence, article.title
@@ -46,8 +63,10 @@ def test_page_furniture_is_never_article_text() -> None:
 def test_teaser_keeps_its_summary_and_label() -> None:
     nato = read_articles([CORPUS]).articles[2]
     assert nato.text.startswith("Russia could attack a NATO country within the next five years")
-    assert nato.text.endswith('"Allied defence spending and production must rise rapidly, our armed forces must have '
-                              'what they need to keep us safe," the Nato chief said.')
+    assert nato.text.endswith(
+        '"Allied defence spending and production must rise rapidly, our armed forces must have '
+        'what they need to keep us safe," the Nato chief said.'
+    )
     assert nato.genre_evidence == ("site label 'News'",)
 
 

@@ -109,8 +109,14 @@ def record_to_draft(record: Mapping[str, object], path: str, line: int | None, s
     outlets = _flatten(outlet)
     metadata = _genre_metadata(record) + tuple(("author field prefix", c) for c in cues)
     return Draft(
-        title=title or fallback_title(text), text=text, source_path=path, line=line,
+        title=title or fallback_title(text),
+        text=text,
+        source_path=path,
+        line=line,
         id=str(rid) if isinstance(rid, (str, int)) and str(rid).strip() else None,
-        authors=authors, outlet=outlets[0].strip() if outlets else None, published=published, url=url,
+        authors=authors,
+        outlet=outlets[0].strip() if outlets else None,
+        published=published,
+        url=url,
         signals=GenreSignals(title=title, text=text, url=url, metadata=metadata),
     )

@@ -89,7 +89,12 @@ def read_html(data: str, path: str, sink: Sink) -> Draft | None:
     url = str(doc.get("url") or art.get("url") or "") or None
     signals = GenreSignals(title=title, text=text, url=url, metadata=tuple(_genre_metadata(objs, tree, doc)))
     return Draft(
-        title=title or fallback_title(text), text=text, source_path=path, authors=authors,
-        outlet=str(outlet or doc.get("sitename") or "") or None, url=url,
-        published=parse_date(art.get("datePublished") or doc.get("date")), signals=signals,
+        title=title or fallback_title(text),
+        text=text,
+        source_path=path,
+        authors=authors,
+        outlet=str(outlet or doc.get("sitename") or "") or None,
+        url=url,
+        published=parse_date(art.get("datePublished") or doc.get("date")),
+        signals=signals,
     )

@@ -48,11 +48,11 @@ def read_markdown(data: str, path: str, sink: Sink) -> Draft | None:
         elif loaded is not None:
             sink.warn(path, "front matter is not a mapping of fields; ignored", 2)
         body_start_line = data[: m.end()].count("\n") + 1
-        data = data[m.end():]
+        data = data[m.end() :]
     body = data.lstrip("\n")
     if (h1 := _H1.match(body)) and (not meta.get("title") or h1.group(1).strip() == str(meta.get("title")).strip()):
         meta.setdefault("title", h1.group(1).strip())
-        body = body[h1.end():]
+        body = body[h1.end() :]
     for key in ("date", "published", "publish_date"):
         if key in meta and not isinstance(meta[key], (str, int, float)) and meta[key] is not None:
             meta[key] = str(meta[key])  # YAML turns 2024-05-01 into a date object

@@ -10,11 +10,36 @@ from ..models import Draft, GenreSignals
 from .base import clean_text
 
 # Lines that start the page's lists of other articles.
-_SECTION_STARTS = frozenset({"related articles", "related", "popular", "most read", "more from", "recommended",
-                             "read more", "you may also like", "latest", "latest news", "editor's choice"})
+_SECTION_STARTS = frozenset(
+    {
+        "related articles",
+        "related",
+        "popular",
+        "most read",
+        "more from",
+        "recommended",
+        "read more",
+        "you may also like",
+        "latest",
+        "latest news",
+        "editor's choice",
+    }
+)
 # Lines that are page furniture wherever they stand.
-_FURNITURE = frozenset({"editor's choice", "popular", "related articles", "related", "most read", "recommended",
-                        "advertisement", "share", "(click the image to read more)", "read more"})
+_FURNITURE = frozenset(
+    {
+        "editor's choice",
+        "popular",
+        "related articles",
+        "related",
+        "most read",
+        "recommended",
+        "advertisement",
+        "share",
+        "(click the image to read more)",
+        "read more",
+    }
+)
 _CLICK_MORE = re.compile(r"\s*\(click the image to read more\)\.?", re.I)
 _PHOTO = re.compile(r"^(photo|image|picture|photo credit)\s*:", re.I)
 _DISCLAIMER = re.compile(r"^the views expressed\b|\bdo not necessarily reflect\b", re.I)
@@ -68,8 +93,16 @@ def _main_article(lines: list[str], path: str) -> tuple[Draft, dict[str, str]]:
     text = clean_text("\n".join(body))
     found = _byline(meta_lines + text.split("\n\n")[:2])
     signals = GenreSignals(title=title, text=text, byline=tuple(meta_lines))
-    draft = Draft(title=title, text=text, source_path=path, line=1, authors=(found["author"],) if "author" in found
-                  else (), author_role=found.get("role"), outlet=found.get("outlet"), signals=signals)
+    draft = Draft(
+        title=title,
+        text=text,
+        source_path=path,
+        line=1,
+        authors=(found["author"],) if "author" in found else (),
+        author_role=found.get("role"),
+        outlet=found.get("outlet"),
+        signals=signals,
+    )
     return draft, found
 
 
@@ -82,8 +115,15 @@ def _teasers(lines: list[str], path: str, outlet: str | None, offset: int) -> It
     def flush() -> Iterator[Draft]:
         text = clean_text(_CLICK_MORE.sub("", " ".join(summary)))
         if title and text:
-            yield Draft(title=title, text=text, source_path=path, line=start, outlet=outlet, kind="teaser",
-                        signals=GenreSignals(title=title, text=text, site_label=label))
+            yield Draft(
+                title=title,
+                text=text,
+                source_path=path,
+                line=start,
+                outlet=outlet,
+                kind="teaser",
+                signals=GenreSignals(title=title, text=text, site_label=label),
+            )
 
     for i, raw in enumerate(lines):
         s = raw.strip()
