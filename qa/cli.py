@@ -24,6 +24,22 @@ def _parser() -> argparse.ArgumentParser:
     arts.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: corpus/)")
     arts.add_argument("--json", action="store_true", help="print one JSON array of articles with every field")
     arts.add_argument("--strict", action="store_true", help="exit non-zero when any warning was raised")
+    build = sub.add_parser("build", help="build or update the search index")
+    build.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: corpus/)")
+    build.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    build.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help="sentence-transformers model folder (default: the shipped all-MiniLM-L6-v2)",
+    )
+    build.add_argument(
+        "--ann",
+        choices=["auto", "flat", "hnsw"],
+        default=None,
+        help="dense index: exact (flat), HNSW, or auto by size (default: auto)",
+    )
+    build.add_argument("--quiet", action="store_true", help="no progress bar and no warnings, only errors")
     return parser
 
 
@@ -54,11 +70,58 @@ def cmd_articles(args: argparse.Namespace) -> int:
     return 1 if args.strict and result.warnings else 0
 
 
+class _Bars:
+    """tqdm progress bars, one per build stage, on stderr."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        unit = {"read": "articles", "embed": "chunks"}.get(stage, "items")
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=f" {unit}", file=sys.stderr, leave=False)
+        bar.update(done - bar.n)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()  # type: ignore[attr-defined]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build or update the index and say what was done."""
+    from .build import build_index
+
+    overrides = {k: v for k, v in {"model": args.model, "ann": args.ann}.items() if v is not None}
+    settings = Settings(**overrides)
+    bars = None if args.quiet else _Bars()
+    try:
+        report = build_index(args.paths or list(settings.corpus_paths), args.index, settings, progress=bars)
+    finally:
+        if bars:
+            bars.close()
+    if not args.quiet:
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    where = report.index_dir
+    if report.up_to_date:
+        print(f"{where} is up to date: nothing embedded ({report.articles} articles, {report.chunks} chunks).")
+    else:
+        print(
+            f"{where}: {report.articles} articles, {report.chunks} chunks ({report.ann}); "
+            f"embedded {report.embedded}, reused {report.reused}; articles added {report.added}, "
+            f"changed {report.changed}, removed {report.removed}; {report.seconds:.1f}s."
+        )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"articles": cmd_articles}[args.command](args)
+        return {"articles": cmd_articles, "build": cmd_build}[args.command](args)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

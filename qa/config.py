@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +27,10 @@ class Settings(BaseModel):
     # any other sentence-transformers model by local path or by a name already in the local cache.
     model: str = "default"
     embed_batch_size: int = Field(default=64, gt=0)
+    # Dense index: exact inner product ("flat"), HNSW ("hnsw"), or "auto": HNSW past `ann_threshold` chunks,
+    # where exact search gets slow (Malkov & Yashunin, 2018; recall against exact is measured in the benchmark).
+    ann: Literal["auto", "flat", "hnsw"] = "auto"
+    ann_threshold: int = Field(default=200_000, gt=0)
     # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.
     chunk_sentences: int = Field(default=4, ge=1)
     chunk_overlap: int = Field(default=1, ge=0)

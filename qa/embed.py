@@ -52,6 +52,9 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # the CLI draws its own progress; library bars would garble it
 
         source = str(default_model_path()) if model == DEFAULT_MODEL else model
         try:
@@ -61,7 +64,7 @@ class SentenceTransformerEmbedder:
                 f"embedding model {model!r} is not a local folder nor in the local cache; "
                 "give a path to a sentence-transformers model folder (nothing is downloaded)"
             ) from exc
-        self.name = "sentence-transformers/all-MiniLM-L6-v2" if model == DEFAULT_MODEL else model
+        self.name = model_name(model)
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of() or 0)
         self.batch_size = batch_size
@@ -93,6 +96,11 @@ class HashEmbedder:
                 h = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
                 out[row, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
         return _normalise(out)
+
+
+def model_name(model: str) -> str:
+    """The name an index records for a model setting, known without loading the model."""
+    return "sentence-transformers/all-MiniLM-L6-v2" if model == DEFAULT_MODEL else model
 
 
 def load_embedder(model: str = DEFAULT_MODEL, batch_size: int = 64) -> Embedder:

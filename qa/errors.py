@@ -17,3 +17,19 @@ class GenreModelError(QAError):
 
 class ModelNotFound(QAError):
     """An embedding model named by the user is neither a local folder nor in the local cache."""
+
+
+class IndexNotBuilt(QAError):
+    """No index exists at the given directory."""
+
+
+class IndexMismatch(QAError):
+    """The index was built with another format version, model or settings than asked for."""
+
+
+class IndexCorrupt(QAError):
+    """A file of the index is missing, truncated or damaged; the message names it."""
+
+
+class IndexBusy(QAError):
+    """Another build holds the index's lock."""

@@ -44,10 +44,15 @@ def main() -> None:
     print(f"5-fold balanced accuracy: {score:.4f}")
     clf.fit(xs, y)
     meta = {
-        "features": list(FEATURES), "mean": scaler.mean_.round(6).tolist(), "scale": scaler.scale_.round(6).tolist(),
-        "coef": clf.coef_[0].round(6).tolist(), "bias": round(float(clf.intercept_[0]), 6),
+        "features": list(FEATURES),
+        "mean": scaler.mean_.round(6).tolist(),
+        "scale": scaler.scale_.round(6).tolist(),
+        "coef": clf.coef_[0].round(6).tolist(),
+        "bias": round(float(clf.intercept_[0]), 6),
         "trained_on": "news_corpus/full_26k minus genre/opinion_vs_news_dev, genre cues stripped; "
-        "label = publisher URL section", "examples": len(y), "opinion_examples": int(y.sum()),
+        "label = publisher URL section",
+        "examples": len(y),
+        "opinion_examples": int(y.sum()),
         "cv_balanced_accuracy": round(score, 4),
     }
     out = ROOT / "qa" / "data" / "genre_model.json"

@@ -75,3 +75,31 @@ def test_warnings_go_to_stderr_not_stdout(tmp_path: Path, capsys: pytest.Capture
     assert main(["articles", str(tmp_path), "--json"]) == 0
     out, err = capsys.readouterr()
     assert len(json.loads(out)) == 1 and "unknown file type" in err
+
+
+def test_build_then_rebuild_says_nothing_was_embedded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["build", str(CORPUS), "--index", str(tmp_path / "idx"), "--model", "hash-64", "--quiet"]
+    assert main(argv) == 0
+    first = capsys.readouterr()
+    assert "3 articles, 21 chunks (flat); embedded 21, reused 0" in first.out and first.err == ""
+    assert main(argv) == 0
+    assert "is up to date: nothing embedded (3 articles, 21 chunks)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "stderr"),
+    [
+        (["--model", "/no/such/model"], 2, "error: embedding model '/no/such/model' is not a local folder"),
+        (["--ann", "ivf"], 2, "invalid choice: 'ivf'"),
+    ],
+)
+def test_build_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], code: int, stderr: str
+) -> None:
+    argv = ["build", str(CORPUS), "--index", str(tmp_path / "idx"), *extra]
+    try:
+        assert main(argv) == code
+    except SystemExit as exc:
+        assert exc.code == code
+    assert stderr in capsys.readouterr().err
+    assert not (tmp_path / "idx" / "CURRENT").exists()

@@ -1,0 +1,200 @@
+"""Open a built index (manifest, store, vectors, FAISS, BM25) and search it. Building lives in build.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import ValidationError
+
+from .errors import IndexCorrupt, IndexMismatch, IndexNotBuilt
+from .models import Article, Chunk, Record
+from .sparse import SparseIndex
+from .store import Store
+
+# Bump when the files of an index change shape; an index of another version must be rebuilt, not guessed at.
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+STORE = "store.sqlite"
+VECTORS = "vectors.npy"
+DENSE = "dense.faiss"
+SPARSE = "bm25"
+
+
+class FileStamp(Record):
+    """A corpus file as it was when indexed."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+class Manifest(Record):
+    """What an index was built from and with; checked on every load."""
+
+    format_version: int
+    package_version: str
+    model: str
+    dim: int
+    chunking: dict[str, int]
+    ann: Literal["flat", "hnsw"]
+    corpus_fingerprint: str
+    files: tuple[FileStamp, ...]
+    articles: int
+    chunks: int
+    built_at: str
+    build_seconds: float
+    checksums: dict[str, str]
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def current_version(index_dir: Path) -> Path | None:
+    """The version folder that index_dir/CURRENT points at, or None when there is none."""
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        return None
+    name = pointer.read_text(encoding="utf-8").strip()
+    if not name or "/" in name or name.startswith("."):
+        raise IndexCorrupt(f"{pointer}: does not name a version folder; rebuild with `qa build --index {index_dir}`")
+    return index_dir / name
+
+
+def read_manifest(version: Path) -> Manifest:
+    """The manifest of a version folder, validated."""
+    path = version / MANIFEST
+    try:
+        return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise IndexCorrupt(f"{path}: missing; rebuild with `qa build`") from exc
+    except (ValueError, ValidationError) as exc:
+        data = _loose_json(path)
+        if isinstance(data, dict) and data.get("format_version") not in (None, FORMAT_VERSION):
+            raise IndexMismatch(
+                f"{path}: index format version {data['format_version']}, this qa reads version {FORMAT_VERSION}; "
+                "rebuild it with `qa build`"
+            ) from exc
+        raise IndexCorrupt(
+            f"{path}: not a valid manifest ({str(exc).splitlines()[0]}); rebuild with `qa build`"
+        ) from exc
+
+
+def _loose_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class Index:
+    """A loaded index: articles and chunks, dense vectors in FAISS, and BM25 over the same chunks."""
+
+    def __init__(
+        self, folder: Path, manifest: Manifest, store: Store, vectors: np.ndarray, dense: object, sparse: SparseIndex
+    ) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.store = store
+        self.vectors = vectors
+        self._dense = dense
+        self.sparse = sparse
+        self.chunks: list[Chunk] = store.chunks()
+
+    @classmethod
+    def load(cls, index_dir: Path | str, model: str | None = None, verify: bool = True) -> Index:
+        """Open the index at `index_dir`; `model`, when given, must be the model it was built with."""
+        index_dir = Path(index_dir)
+        version = current_version(index_dir)
+        if version is None:
+            raise IndexNotBuilt(f"no index at {index_dir}; build one with `qa build [PATH ...] --index {index_dir}`")
+        manifest = read_manifest(version)
+        if manifest.format_version != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"{version / MANIFEST}: index format version {manifest.format_version}, this qa "
+                f"reads version {FORMAT_VERSION}; rebuild it with `qa build --index {index_dir}`"
+            )
+        if model is not None and model != manifest.model:
+            raise IndexMismatch(
+                f"{index_dir} was built with model {manifest.model!r} (dimension {manifest.dim}), "
+                f"not {model!r}; rebuild with `qa build --index {index_dir} --model {model}`"
+            )
+        if verify:
+            for name, digest in manifest.checksums.items():
+                path = version / name
+                if not path.is_file() or sha256_file(path) != digest:
+                    raise IndexCorrupt(f"{path}: missing or damaged (checksum differs); rebuild with `qa build`")
+        vectors = _load_vectors(version / VECTORS, manifest)
+        dense = _load_dense(version, manifest, vectors)
+        try:
+            sparse = SparseIndex.load(version / SPARSE, manifest.chunks)
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorrupt(
+                f"{version / SPARSE}: cannot load the BM25 index ({exc}); rebuild with `qa build`"
+            ) from exc
+        index = cls(version, manifest, Store(version / STORE), vectors, dense, sparse)
+        if len(index.chunks) != manifest.chunks:
+            raise IndexCorrupt(f"{version / STORE}: {len(index.chunks)} chunks, manifest says {manifest.chunks}")
+        return index
+
+    def article(self, article_id: str) -> Article | None:
+        """One article by id."""
+        return self.store.article(article_id)
+
+    def dense_search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """The best `k` chunk rows by inner product for each query vector."""
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.manifest.dim)
+        if not self.chunks:
+            return [[] for _ in range(len(queries))]
+        scores, rows = self._dense.search(queries, min(k, len(self.chunks)))  # type: ignore[attr-defined]
+        return [
+            [(int(r), float(s)) for r, s in zip(rr, ss, strict=True) if r >= 0]
+            for rr, ss in zip(rows, scores, strict=True)
+        ]
+
+    def bm25_search(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
+        """The best `k` chunk rows by BM25 for each query."""
+        return self.sparse.search(queries, k)
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+
+def _load_vectors(path: Path, manifest: Manifest) -> np.ndarray:
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise IndexCorrupt(f"{path}: cannot read the vectors ({exc}); rebuild with `qa build`") from exc
+    if vectors.shape != (manifest.chunks, manifest.dim) or vectors.dtype != np.float32:
+        raise IndexCorrupt(
+            f"{path}: vectors of shape {vectors.shape} {vectors.dtype}, manifest says "
+            f"({manifest.chunks}, {manifest.dim}) float32; rebuild with `qa build`"
+        )
+    return vectors
+
+
+def _load_dense(version: Path, manifest: Manifest, vectors: np.ndarray) -> object:
+    import faiss
+
+    if manifest.ann == "flat":
+        flat = faiss.IndexFlatIP(manifest.dim)
+        flat.add(vectors)
+        return flat
+    try:
+        return faiss.read_index(str(version / DENSE))
+    except RuntimeError as exc:
+        raise IndexCorrupt(f"{version / DENSE}: cannot read the FAISS index; rebuild with `qa build`") from exc

@@ -1,0 +1,77 @@
+"""BM25 over chunk texts with bm25s: English stop words, Snowball stemming, numbers kept whole."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+# "8,780" must stay one token: numbers are what people ask about.
+_THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+
+
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, stemmed tokens of each text."""
+    import bm25s
+
+    cleaned = [_THOUSANDS.sub("", t) for t in texts]
+    tokens = bm25s.tokenize(cleaned, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
+    return [list(t) for t in tokens]  # type: ignore[union-attr]
+
+
+class SparseIndex:
+    """A saved-or-built bm25s index; `search(queries, k)` gives (row, score) lists, best first."""
+
+    def __init__(self, retriever: object, size: int) -> None:
+        self._bm25 = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> SparseIndex:
+        """Index `texts`; row i of results is texts[i]."""
+        import bm25s
+
+        retriever = bm25s.BM25()
+        if texts:
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls(retriever, len(texts))
+
+    def save(self, folder: Path) -> None:
+        """Write JSON and .npy files (no pickle) into `folder`."""
+        if self.size:
+            self._bm25.save(str(folder), allow_pickle=False)  # type: ignore[attr-defined]
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> SparseIndex:
+        """Open a saved index of `size` rows."""
+        import bm25s
+
+        if size == 0:
+            return cls(bm25s.BM25(), 0)
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False), size)
+
+    def search(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
+        """The best `k` rows for each query with a positive score."""
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        if not self.size or not queries:
+            return [[] for _ in queries]
+        tokens = tokenize(queries)
+        out: list[list[tuple[int, float]]] = [[] for _ in queries]
+        live = [i for i, t in enumerate(tokens) if t]
+        if not live:
+            return out
+        docs, scores = self._bm25.retrieve(  # type: ignore[attr-defined]
+            [tokens[i] for i in live], k=min(k, self.size), show_progress=False, n_threads=1
+        )
+        for i, row_docs, row_scores in zip(live, np.asarray(docs), np.asarray(scores), strict=True):
+            out[i] = [(int(d), float(s)) for d, s in zip(row_docs, row_scores, strict=True) if s > 0]
+        return out

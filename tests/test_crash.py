@@ -1,0 +1,83 @@
+"""A build killed with SIGKILL at any moment leaves the previous index loadable and answering the same."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.build import build_index
+from qa.embed import HashEmbedder
+from qa.index import Index
+
+EMB = HashEmbedder(64)
+QUESTIONS = ["harbour ships waited", "mayor welcomed the news", "storm damage in town 17"]
+
+
+def _corpus(folder: Path, files: int, per_file: int) -> None:
+    folder.mkdir(exist_ok=True)
+    for f in range(files):
+        rows = []
+        for i in range(per_file):
+            n = f * per_file + i
+            text = " ".join(
+                f"Sentence {j} of report {n} says the harbour {n % 97} saw storm damage in town {j}." for j in range(12)
+            )
+            rows.append(json.dumps({"id": f"r{n}", "title": f"Report {n}", "text": text}))
+        (folder / f"part-{f:02d}.jsonl").write_text("\n".join(rows) + "\n")
+
+
+def _answers(index_dir: Path) -> tuple[int, list[list[tuple[int, float]]]]:
+    index = Index.load(index_dir)
+    results = index.dense_search(EMB.embed(QUESTIONS), 5) + index.bm25_search(QUESTIONS, 5)
+    return index.manifest.chunks, results
+
+
+@pytest.mark.integration
+def test_sigkill_during_build_leaves_the_old_index(tmp_path: Path) -> None:
+    src, idx = tmp_path / "src", tmp_path / "idx"
+    _corpus(src, files=4, per_file=150)
+    build_index([src], idx, embedder=EMB)
+    before = _answers(idx)
+    _corpus(src, files=8, per_file=150)  # doubles the corpus: the next build has real work to do
+    cmd = [sys.executable, "-m", "qa", "build", str(src), "--index", str(idx), "--model", "hash-64", "--quiet"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, capture_output=True, cwd=tmp_path, timeout=300)
+    full_seconds = time.perf_counter() - start
+    after = _answers(idx)
+    assert after[0] > before[0]
+    # Back to the old state, then kill fresh builds at spread-out moments of a build's life.
+    _corpus(src, files=4, per_file=150)
+    for f in range(4, 8):
+        (src / f"part-{f:02d}.jsonl").unlink()
+    build_index([src], idx, embedder=EMB)
+    assert _answers(idx) == before
+    _corpus(src, files=8, per_file=150)
+    outcomes = []
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.85, 0.95):
+        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full_seconds * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        state = _answers(idx)
+        assert state in (before, after), f"killed at {fraction:.0%} of a build: index answers differently"
+        outcomes.append(state == after)
+        if state == after:  # that build finished before the kill; go back to the old index for the next run
+            _corpus(src, files=4, per_file=150)
+            for f in range(4, 8):
+                (src / f"part-{f:02d}.jsonl").unlink()
+            build_index([src], idx, embedder=EMB)
+            _corpus(src, files=8, per_file=150)
+    assert not all(outcomes), "every build finished before its kill; the test killed nothing"
+    subprocess.run(cmd, check=True, env=env, capture_output=True, cwd=tmp_path, timeout=300)
+    final = _answers(idx)
+    assert final[0] == after[0] and final == after
+    assert np.array_equal(Index.load(idx).vectors.shape, (after[0], 64))
