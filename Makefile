@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test install lint genre-eval clean
+.PHONY: run test install lint genre-eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,7 +23,8 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/qa articles corpus/
-	@echo "The web chat over corpus/ is coming soon; above is what the assistant reads from corpus/."
+	$(BIN)/qa build corpus/ --index index/
+	@echo "The web chat over corpus/ is coming soon: the index above is what it will answer from."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -34,6 +35,9 @@ lint: $(STAMP)
 
 genre-eval: $(STAMP)
 	$(BIN)/python scripts/eval_genre.py
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench_index.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

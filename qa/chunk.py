@@ -57,8 +57,18 @@ def paragraphs(text: str) -> list[list[tuple[int, int]]]:
     return groups
 
 
-def _windows(spans: list[tuple[int, int]], settings: Settings) -> list[list[tuple[int, int]]]:
-    """Runs of at most `chunk_sentences` sentences (and about `chunk_max_chars`), overlapping."""
+def _windows(paras: list[list[tuple[int, int]]], settings: Settings) -> list[list[tuple[int, int]]]:
+    """Runs of at most `chunk_sentences` sentences (and about `chunk_max_chars`).
+
+    Short paragraphs are packed together; a window that would cut a paragraph stops at the last paragraph
+    end inside it instead. Only windows inside one long paragraph overlap, by `chunk_overlap` sentences.
+    """
+    spans = [span for para in paras for span in para]
+    ends = set()
+    count = 0
+    for para in paras:
+        count += len(para)
+        ends.add(count)  # index just past each paragraph's last sentence
     out: list[list[tuple[int, int]]] = []
     i = 0
     while i < len(spans):
@@ -69,10 +79,12 @@ def _windows(spans: list[tuple[int, int]], settings: Settings) -> list[list[tupl
             and spans[j][1] - spans[i][0] <= settings.chunk_max_chars
         ):
             j += 1
+        cut = max((e for e in ends if i < e <= j), default=None)
+        at_boundary = j in ends or j == len(spans)
+        if not at_boundary and cut is not None:
+            j, at_boundary = cut, True
         out.append(spans[i:j])
-        if j >= len(spans):
-            break
-        i = max(i + 1, j - settings.chunk_overlap)
+        i = j if at_boundary else max(i + 1, j - settings.chunk_overlap)
     return out
 
 
@@ -80,19 +92,13 @@ def chunk_article(article: Article, settings: Settings | None = None) -> list[Ch
     """The chunks of one article; `chunk.text == article.text[chunk.start:chunk.end]` always holds."""
     settings = settings or Settings()
     chunks = []
-    for para in paragraphs(article.text):
-        for window in _windows(para, settings):
-            start, end = window[0][0], window[-1][1]
-            chunks.append(
-                Chunk(
-                    id=f"{article.id}:{start}-{end}",
-                    article_id=article.id,
-                    start=start,
-                    end=end,
-                    text=article.text[start:end],
-                    sentences=tuple(window),
-                )
-            )
+    for window in _windows(paragraphs(article.text), settings):
+        start, end = window[0][0], window[-1][1]
+        chunk_id = f"{article.id}:{start}-{end}"
+        text = article.text[start:end]
+        chunks.append(
+            Chunk(id=chunk_id, article_id=article.id, start=start, end=end, text=text, sentences=tuple(window))
+        )
     return chunks
 
 

@@ -76,3 +76,13 @@ def test_long_sentences_stop_a_chunk_growing() -> None:
 def test_overlap_must_be_smaller_than_chunk() -> None:
     with pytest.raises(ValueError, match="chunk_overlap must be < chunk_sentences, got 4 >= 4"):
         Settings(chunk_sentences=4, chunk_overlap=4)
+
+
+def test_short_paragraphs_are_packed_and_long_ones_overlap() -> None:
+    long = " ".join(f"The long paragraph has sentence {n}." for n in range(1, 7))
+    text = f"The first paragraph is short. It has two sentences.\n\nThe second has one.\n\n{long}"
+    chunks = chunk_article(_article(text), Settings(chunk_sentences=4, chunk_overlap=1))
+    assert [len(c.sentences) for c in chunks] == [3, 4, 3]
+    assert chunks[0].text == "The first paragraph is short. It has two sentences.\n\nThe second has one."
+    assert chunks[1].text.startswith("The long paragraph has sentence 1.")
+    assert chunks[2].text.startswith("The long paragraph has sentence 4.")

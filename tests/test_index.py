@@ -120,12 +120,12 @@ def built(tmp_path: Path) -> Path:
 
 
 def test_missing_index_says_how_to_build(tmp_path: Path) -> None:
-    with pytest.raises(IndexNotBuilt, match="no index at .*; build one with `qa build"):
+    with pytest.raises(IndexNotBuilt, match=r"no index at .*; build one with `qa build"):
         Index.load(tmp_path / "nothing")
 
 
 def test_other_model_is_a_mismatch(built: Path) -> None:
-    with pytest.raises(IndexMismatch, match="built with model 'hash-64' .*rebuild with `qa build .*--model other`"):
+    with pytest.raises(IndexMismatch, match=r"built with model 'hash-64' .*rebuild with `qa build .*--model other`"):
         Index.load(built, model="other")
 
 
@@ -134,7 +134,7 @@ def test_other_format_version_is_a_mismatch(built: Path) -> None:
     data = json.loads(manifest.read_text())
     data["format_version"] = 99
     manifest.write_text(json.dumps(data))
-    with pytest.raises(IndexMismatch, match="index format version 99, this qa reads version 1; rebuild"):
+    with pytest.raises(IndexMismatch, match=r"index format version 99, this qa reads version 1; rebuild"):
         Index.load(built)
 
 
