@@ -47,7 +47,7 @@ def _write_dense(folder: Path, vectors: np.ndarray, ann: str) -> None:
     if ann == "hnsw":
         import faiss
 
-        faiss.write_index(hnsw_index(vectors), str(folder / DENSE))
+        faiss.write_index(hnsw_index(vectors), str(folder / DENSE))  # type: ignore[call-overload]
 
 
 def write_version(
