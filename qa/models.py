@@ -109,3 +109,45 @@ class Chunk(Record):
     text: str
     # (start, end) of each sentence, relative to the article text.
     sentences: tuple[tuple[int, int], ...]
+
+
+class Hit(Record):
+    """A retrieved chunk with its fused score and the ranks it had in each retriever (None: not found)."""
+
+    row: int
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    sparse_rank: int | None = None
+    sparse_score: float | None = None
+
+
+class Quote(Record):
+    """An exact passage of an article: `text == article.text[start:end]`, with its source and labels."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+    title: str
+    author: str | None
+    outlet: str | None
+    published: dt.date | None
+    url: str | None
+    genre: Genre
+    genre_evidence: tuple[str, ...]
+    score: float
+    speaker: str | None = None
+    label: str
+
+
+class Answer(Record):
+    """What the assistant says: ranked quotes, or an abstention with the nearest passages marked as such."""
+
+    question: str
+    quotes: tuple[Quote, ...]
+    abstained: bool
+    summary: str
+    nearby: tuple[Quote, ...] = ()
+    articles: tuple[str, ...] = ()

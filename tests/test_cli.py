@@ -103,3 +103,97 @@ def test_build_errors(
         assert exc.code == code
     assert stderr in capsys.readouterr().err
     assert not (tmp_path / "idx" / "CURRENT").exists()
+
+
+def test_ask_prints_labelled_quotes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(CORPUS), "--index", str(tmp_path / "idx"), "--model", "hash-256", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "Which hacker collective attacked air traffic control?", "--index", str(tmp_path / "idx")]) == 0
+    out = capsys.readouterr().out
+    assert "News report — commonspace.eu" in out and "APT28" in out
+    assert main(["ask", "How long could demining take?", "--index", str(tmp_path / "idx"), "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert {"question", "quotes", "abstained", "summary"} <= set(answer)
+    assert main(["ask", "  ", "--index", str(tmp_path / "idx")]) == 2
+    assert "error: the question is empty" in capsys.readouterr().err
+
+
+def test_eval_with_corpus_writes_report_and_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        json.dumps(
+            {
+                "id": "1",
+                "question": "Which hacker collective attacked air traffic control?",
+                "answers": ["APT28"],
+                "doc_ids": ["a2ba43cb632bbe23"],
+                "genre": "news",
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "2", "question": "What is the recipe for plov?", "answers": [], "unanswerable": True})
+        + "\n"
+    )
+    argv = [
+        "eval",
+        "--gold",
+        str(gold),
+        "--corpus",
+        str(CORPUS),
+        "--model",
+        "hash-256",
+        "--compare",
+        "--json",
+        str(tmp_path / "out" / "report.json"),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["metric", "bm25", "dense", "hybrid"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    for key in (
+        "questions",
+        "answerable",
+        "unanswerable",
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr",
+        "answer_in_quote@1",
+        "answer_in_quote@3",
+        "genre_accuracy",
+        "abstention_precision",
+        "abstention_recall",
+        "abstention_f1",
+        "quote_fidelity",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "failures",
+    ):
+        assert key in report, key
+    assert report["questions"] == 2 and report["quote_fidelity"] == 1.0 and report["recall@10"] == 1.0
+    assert set(report["baselines"]) == {"bm25", "dense"}
+    assert (tmp_path / "out" / "report.recall.png").read_bytes()[:4] == b"\x89PNG"
+    assert any(p.name.startswith("eval-") for p in (tmp_path / ".qa-cache").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("argv", "stderr"),
+    [
+        (["eval", "--gold", "missing.jsonl", "--index", "x"], "missing.jsonl: cannot read the gold file"),
+        (["eval", "--gold", "g.jsonl", "--index", "x", "--corpus", "y"], "not allowed with argument"),
+        (["eval", "--gold", "g.jsonl", "--k", "0"], "--k must be > 0, got 0"),
+    ],
+)
+def test_eval_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], stderr: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.jsonl").write_text('{"id": "1", "question": "Q?"}\n')
+    try:
+        assert main(argv) == 2
+    except SystemExit as exc:
+        assert exc.code == 2
+    assert stderr in capsys.readouterr().err

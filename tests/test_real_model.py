@@ -25,3 +25,16 @@ def test_real_model_index_finds_the_answering_chunks(tmp_path: Path) -> None:
     hits = index.dense_search(load_embedder().embed(list(questions)), 1)
     for (question, expected), [(row, _)] in zip(questions.items(), hits, strict=True):
         assert expected in index.chunks[row].text, question
+
+
+@pytest.mark.integration
+def test_real_model_answers_and_abstains(tmp_path: Path) -> None:
+    from qa.assistant import Assistant
+
+    build_index([CORPUS], tmp_path / "idx")
+    assistant = Assistant.load(tmp_path / "idx")
+    answer = assistant.ask("How much will demining Azerbaijan cost?")
+    assert not answer.abstained and "$25 billion" in answer.quotes[0].text
+    assert answer.quotes[0].label == "Opinion — Vasif Huseynov, commonspace.eu"
+    unrelated = assistant.ask("What is the capital of Peru?")
+    assert unrelated.abstained and unrelated.summary == "The articles in this corpus don't answer that."

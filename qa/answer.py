@@ -1,0 +1,149 @@
+"""Question + Hits -> Answer: the answering sentences as exact, labelled quotes, or an abstention."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote as urlquote
+
+from .config import Settings
+from .embed import Embedder
+from .errors import QAError
+from .models import OPINION_FAMILY, Answer, Article, Hit, Quote
+from .sparse import tokenize
+
+ABSTAIN = "The articles in this corpus don't answer that."
+GENRE_NAMES = {
+    "news": "News report",
+    "opinion": "Opinion",
+    "editorial": "Editorial",
+    "commentary": "Commentary",
+    "analysis": "Analysis",
+    "interview": "Interview",
+    "review": "Review",
+    "unknown": "Unlabelled article",
+}
+SOURCE_NAMES = {
+    "news": ("a news report", "news reports"),
+    "opinion": ("an opinion piece", "opinion pieces"),
+    "editorial": ("an editorial", "editorials"),
+    "commentary": ("a commentary", "commentaries"),
+    "analysis": ("an analysis", "analyses"),
+    "interview": ("an interview", "interviews"),
+    "review": ("a review", "reviews"),
+    "unknown": ("an unlabelled article", "unlabelled articles"),
+}
+# Lexical and dense evidence weigh the same in a sentence's score; neither alone is reliable on short sentences.
+LEXICAL_WEIGHT = 0.5
+# A best sentence shorter than this rarely stands alone; the next sentence is quoted with it.
+SHORT_SENTENCE = 80
+_WORDS = re.compile(r"\S+")
+# Questions that ask for an amount, a share or a time are answered by sentences with a number in them.
+_WANTS_NUMBER = re.compile(
+    r"\b(how (much|many|long|far|old|often|big|large)|what (percentage|share|proportion|number|year|date)|when)\b", re.I
+)
+# Added to the score of a sentence holding a number when the question wants one: enough to break ties between
+# sentences on the topic, too little to lift an off-topic one.
+NUMBER_BONUS = 0.15
+
+
+def label(article: Article, speaker: str | None = None) -> str:
+    """The one-line attribution a reader sees, e.g. 'Opinion — Vasif Huseynov, commonspace.eu'."""
+    who = (
+        ", ".join(
+            x
+            for x in (", ".join(article.authors) if article.genre in OPINION_FAMILY else "", article.outlet or "")
+            if x
+        )
+        or "unknown source"
+    )
+    line = f"{GENRE_NAMES[article.genre]} — {who}"
+    return f"{line}; {speaker} speaking" if speaker else line
+
+
+def fragment_url(url: str | None, text: str) -> str | None:
+    """The URL with a #:~:text= fragment that highlights `text` in a browser."""
+    if not url:
+        return None
+    words = _WORDS.findall(text)
+
+    def enc(ws: list[str]) -> str:
+        return urlquote(" ".join(ws), safe="").replace("-", "%2D")
+
+    frag = enc(words) if len(words) <= 10 else f"{enc(words[:5])},{enc(words[-5:])}"
+    return f"{url.split('#', 1)[0]}#:~:text={frag}"
+
+
+class AnswerBuilder:
+    """Picks the answering sentences of the best hits and labels them; settings fix counts and thresholds."""
+
+    def __init__(self, embedder: Embedder, settings: Settings | None = None) -> None:
+        self.embedder = embedder
+        self.settings = settings or Settings()
+
+    def build(self, question: str, hits: list[Hit], articles: dict[str, Article], ranked_articles: list[str]) -> Answer:
+        """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first."""
+        candidates = self._candidates(question, hits, articles)
+        quotes = [self._quote(articles[h.chunk.article_id], s, e, score) for score, dense, h, s, e in candidates]
+        abstained = not quotes or max(c[1] for c in candidates) < self.settings.abstain_below
+        ranked = tuple(quotes[: self.settings.max_quotes])
+        seen = tuple(dict.fromkeys(ranked_articles))
+        if abstained:
+            return Answer(question=question, quotes=(), abstained=True, summary=ABSTAIN, nearby=ranked, articles=seen)
+        return Answer(question=question, quotes=ranked, abstained=False, summary=summarise(ranked), articles=seen)
+
+    def _candidates(
+        self, question: str, hits: list[Hit], articles: dict[str, Article]
+    ) -> list[tuple[float, float, Hit, int, int]]:
+        """(score, dense similarity, hit, start, end) of the best span in each hit, best first."""
+        spans = [(h, s, e) for h in hits for s, e in h.chunk.sentences]
+        if not spans:
+            return []
+        texts = [articles[h.chunk.article_id].text[s:e] for h, s, e in spans]
+        vecs = self.embedder.embed([question, *texts])
+        dense = vecs[1:] @ vecs[0]
+        q_tokens = set(tokenize([question])[0])
+        bonus = NUMBER_BONUS if _WANTS_NUMBER.search(question) else 0.0
+        lexical = [len(q_tokens & set(t)) / max(len(q_tokens), 1) for t in tokenize(texts)]
+        best: dict[int, tuple[float, float, Hit, int, int]] = {}
+        for i, (hit, s, e) in enumerate(spans):
+            score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
+            score += bonus if any(ch.isdigit() for ch in texts[i]) else 0.0
+            if hit.row not in best or score > best[hit.row][0]:
+                best[hit.row] = (score, float(dense[i]), hit, s, e)
+        out = []
+        for score, d, hit, s, e in best.values():
+            sents = list(hit.chunk.sentences)
+            i = sents.index((s, e))
+            if e - s < SHORT_SENTENCE and i + 1 < len(sents):
+                e = sents[i + 1][1]
+            out.append((score, d, hit, s, e))
+        return sorted(out, key=lambda c: -c[0])
+
+    def _quote(self, article: Article, start: int, end: int, score: float) -> Quote:
+        text = article.text[start:end]
+        if not text.strip() or not 0 <= start < end <= len(article.text):
+            raise QAError(f"quote {start}-{end} is not a passage of article {article.id}")
+        return Quote(
+            text=text,
+            article_id=article.id,
+            start=start,
+            end=end,
+            title=article.title,
+            author=", ".join(article.authors) or None,
+            outlet=article.outlet,
+            published=article.published,
+            url=fragment_url(article.url, text),
+            genre=article.genre,
+            genre_evidence=article.genre_evidence,
+            score=round(score, 4),
+            label=label(article),
+        )
+
+
+def summarise(quotes: tuple[Quote, ...]) -> str:
+    """'3 quotes: 2 from news reports, 1 from an opinion piece', from fixed templates."""
+    counts: dict[str, int] = {}
+    for q in quotes:
+        counts[q.genre] = counts.get(q.genre, 0) + 1
+    parts = ", ".join(f"{n} from {SOURCE_NAMES[g][0 if n == 1 else 1]}" for g, n in counts.items())
+    return f"{len(quotes)} quote{'s' if len(quotes) != 1 else ''}: {parts}"

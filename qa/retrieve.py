@@ -1,0 +1,83 @@
+"""Dense, sparse and fused retrieval over an Index -> Hits, diversified by article."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .config import Settings
+from .embed import Embedder
+from .index import Index
+from .models import Hit
+
+Mode = Literal["hybrid", "dense", "bm25"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+
+
+def rrf(rank: int | None, k: int) -> float:
+    """Reciprocal rank fusion term 1/(k + rank) (Cormack et al., 2009); k=60 damps the head of each list."""
+    return 0.0 if rank is None else 1.0 / (k + rank)
+
+
+class Retriever:
+    """Searches one index with one embedder; settings fix depths, fusion weights and diversity."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings or Settings()
+
+    def search(self, queries: list[str], k: int | None = None, mode: Mode = "hybrid") -> list[list[Hit]]:
+        """The best `k` hits for each query, at most `per_article` chunks of any one article."""
+        k = k or self.settings.k
+        if k <= 0:
+            raise ValueError(f"k must be > 0, got {k}")
+        return [diversify(hits, k, self.settings.per_article) for hits in self.rank(queries, mode, k)]
+
+    def rank(self, queries: list[str], mode: Mode = "hybrid", k: int | None = None) -> list[list[Hit]]:
+        """Every candidate of each query in fused order, without diversification."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        s = self.settings
+        depth = max(s.fusion_depth, (k or s.k) * s.per_article)
+        dense = self.index.dense_search(self.embedder.embed(queries), depth) if mode != "bm25" else None
+        sparse = self.index.bm25_search(queries, depth) if mode != "dense" else None
+        return [self._fuse(dense[i] if dense else [], sparse[i] if sparse else [], mode) for i in range(len(queries))]
+
+    def _fuse(self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode) -> list[Hit]:
+        s = self.settings
+        d_rank = {row: r for r, (row, _) in enumerate(dense, start=1)}
+        s_rank = {row: r for r, (row, _) in enumerate(sparse, start=1)}
+        d_score, s_score = dict(dense), dict(sparse)
+        hits = []
+        for row in dict.fromkeys([*d_rank, *s_rank]):
+            if mode == "dense":
+                score = d_score[row]
+            elif mode == "bm25":
+                score = s_score[row]
+            else:
+                score = s.dense_weight * rrf(d_rank.get(row), s.rrf_k) + s.sparse_weight * rrf(s_rank.get(row), s.rrf_k)
+            hits.append(
+                Hit(
+                    row=row,
+                    chunk=self.index.chunks[row],
+                    score=score,
+                    dense_rank=d_rank.get(row),
+                    dense_score=d_score.get(row),
+                    sparse_rank=s_rank.get(row),
+                    sparse_score=s_score.get(row),
+                )
+            )
+        return sorted(hits, key=lambda h: -h.score)
+
+
+def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
+    """The first `k` hits with at most `per_article` of any one article, so one article can't crowd out the rest."""
+    out: list[Hit] = []
+    per: dict[str, int] = {}
+    for hit in hits:
+        if per.get(hit.chunk.article_id, 0) < per_article:
+            per[hit.chunk.article_id] = per.get(hit.chunk.article_id, 0) + 1
+            out.append(hit)
+            if len(out) >= k:
+                break
+    return out

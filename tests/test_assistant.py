@@ -1,0 +1,55 @@
+"""Assistant.ask on the seed corpus with the hash embedder: exact quotes, labels, abstention, bad questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+
+from qa.assistant import Assistant
+from qa.build import build_index
+from qa.config import Settings
+from qa.errors import EmptyQuestion
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    index_dir = tmp_path_factory.mktemp("idx")
+    build_index([CORPUS], index_dir, settings=Settings(model="hash-256"))
+    # The abstention threshold is calibrated for the real model; hash vectors score lower.
+    return Assistant.load(index_dir, Settings(abstain_below=0.1))
+
+
+def test_quotes_are_exact_and_labelled(assistant: Assistant) -> None:
+    answer = assistant.ask("How many anti-tank landmines did ANAMA defuse last year?")
+    assert not answer.abstained and answer.quotes
+    top = answer.quotes[0]
+    assert "4,133 anti-tank" in top.text
+    article = assistant.article(top.article_id)
+    assert article is not None and article.text[top.start : top.end] == top.text
+    assert top.label == "Opinion — Vasif Huseynov, commonspace.eu"
+    assert top.genre == "opinion" and top.genre_evidence[0] == "title starts with 'Opinion:'"
+    assert answer.summary.startswith(f"{len(answer.quotes)} quote")
+
+
+def test_news_quotes_name_the_outlet(assistant: Assistant) -> None:
+    quotes = assistant.ask("Which hacker collective attacked German air traffic control?").quotes
+    assert any("APT28" in q.text for q in quotes)
+    assert {q.label for q in quotes if q.genre == "news"} == {"News report — commonspace.eu"}
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x07", "?!?"])
+def test_empty_questions_are_a_clear_error(assistant: Assistant, question: str) -> None:
+    with pytest.raises(EmptyQuestion, match="the question is empty"):
+        assistant.ask(question)
+
+
+def test_huge_and_control_character_questions_do_not_crash(assistant: Assistant) -> None:
+    assert assistant.ask("landmines " * 10_000).question.startswith("landmines")
+    assert "\x00" not in assistant.ask("anti-tank\x00 mines\x1b[31m").question
+
+
+def test_answer_json_round_trips(assistant: Assistant, tmp_path: Path) -> None:
+    answer = assistant.ask("How long will demining take?")
+    assert type(answer).model_validate_json(answer.model_dump_json()) == answer
