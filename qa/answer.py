@@ -94,30 +94,45 @@ class AnswerBuilder:
     def _candidates(
         self, question: str, hits: list[Hit], articles: dict[str, Article]
     ) -> list[tuple[float, float, Hit, int, int]]:
-        """(score, dense similarity, hit, start, end) of the best span in each hit, best first."""
-        spans = [(h, s, e) for h in hits for s, e in h.chunk.sentences]
-        if not spans:
+        """(score, dense similarity, hit, start, end) of the best non-overlapping spans, best first."""
+        unique: dict[tuple[str, int, int], Hit] = {}
+        for hit in hits:  # overlapping chunks share sentences; score each sentence once
+            for s, e in hit.chunk.sentences:
+                unique.setdefault((hit.chunk.article_id, s, e), hit)
+        if not unique:
             return []
-        texts = [articles[h.chunk.article_id].text[s:e] for h, s, e in spans]
+        keys = list(unique)
+        texts = [articles[a].text[s:e] for a, s, e in keys]
         vecs = self.embedder.embed([question, *texts])
         dense = vecs[1:] @ vecs[0]
         q_tokens = set(tokenize([question])[0])
         bonus = NUMBER_BONUS if _WANTS_NUMBER.search(question) else 0.0
         lexical = [len(q_tokens & set(t)) / max(len(q_tokens), 1) for t in tokenize(texts)]
-        best: dict[int, tuple[float, float, Hit, int, int]] = {}
-        for i, (hit, s, e) in enumerate(spans):
+        scored = []
+        for i, (aid, s, e) in enumerate(keys):
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
             score += bonus if any(ch.isdigit() for ch in texts[i]) else 0.0
-            if hit.row not in best or score > best[hit.row][0]:
-                best[hit.row] = (score, float(dense[i]), hit, s, e)
-        out = []
-        for score, d, hit, s, e in best.values():
-            sents = list(hit.chunk.sentences)
-            i = sents.index((s, e))
-            if e - s < SHORT_SENTENCE and i + 1 < len(sents):
-                e = sents[i + 1][1]
+            scored.append((score, float(dense[i]), unique[(aid, s, e)], s, e))
+        scored.sort(key=lambda c: -c[0])
+        out: list[tuple[float, float, Hit, int, int]] = []
+        taken: dict[str, list[tuple[int, int]]] = {}
+        for score, d, hit, s, e in scored:
+            e = self._extend(hit, s, e)
+            spans = taken.setdefault(hit.chunk.article_id, [])
+            if any(s < te and ts < e for ts, te in spans):
+                continue
+            spans.append((s, e))
             out.append((score, d, hit, s, e))
-        return sorted(out, key=lambda c: -c[0])
+            if len(out) >= self.settings.max_quotes:
+                break
+        return out
+
+    @staticmethod
+    def _extend(hit: Hit, start: int, end: int) -> int:
+        """The end of the quote: a short sentence takes the next one of its chunk along."""
+        sents = list(hit.chunk.sentences)
+        i = sents.index((start, end))
+        return sents[i + 1][1] if end - start < SHORT_SENTENCE and i + 1 < len(sents) else end
 
     def _quote(self, article: Article, start: int, end: int, score: float) -> Quote:
         text = article.text[start:end]

@@ -53,3 +53,12 @@ def test_huge_and_control_character_questions_do_not_crash(assistant: Assistant)
 def test_answer_json_round_trips(assistant: Assistant, tmp_path: Path) -> None:
     answer = assistant.ask("How long will demining take?")
     assert type(answer).model_validate_json(answer.model_dump_json()) == answer
+
+
+@pytest.mark.parametrize("question", ["How many drones does Russia produce each month?", "What did Rutte warn about?",
+                                      "Which maps did Armenia release?"])
+def test_quotes_never_overlap_each_other(assistant: Assistant, question: str) -> None:
+    quotes = assistant.ask(question).quotes
+    for i, a in enumerate(quotes):
+        for b in quotes[i + 1 :]:
+            assert a.article_id != b.article_id or a.end <= b.start or b.end <= a.start, (a.text, b.text)
