@@ -10,6 +10,7 @@ from .embed import Embedder
 from .errors import QAError
 from .models import OPINION_FAMILY, Answer, Article, Hit, Quote
 from .sparse import tokenize
+from .speech import speaker_of
 
 ABSTAIN = "The articles in this corpus don't answer that."
 GENRE_NAMES = {
@@ -83,7 +84,7 @@ class AnswerBuilder:
     def build(self, question: str, hits: list[Hit], articles: dict[str, Article], ranked_articles: list[str]) -> Answer:
         """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first."""
         candidates = self._candidates(question, hits, articles)
-        quotes = [self._quote(articles[h.chunk.article_id], s, e, score) for score, dense, h, s, e in candidates]
+        quotes = [self._quote(articles[h.chunk.article_id], h, s, e, score) for score, _, h, s, e in candidates]
         abstained = not quotes or max(c[1] for c in candidates) < self.settings.abstain_below
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
@@ -134,10 +135,11 @@ class AnswerBuilder:
         i = sents.index((start, end))
         return sents[i + 1][1] if end - start < SHORT_SENTENCE and i + 1 < len(sents) else end
 
-    def _quote(self, article: Article, start: int, end: int, score: float) -> Quote:
+    def _quote(self, article: Article, hit: Hit, start: int, end: int, score: float) -> Quote:
         text = article.text[start:end]
         if not text.strip() or not 0 <= start < end <= len(article.text):
             raise QAError(f"quote {start}-{end} is not a passage of article {article.id}")
+        speaker = _speaker(article, hit, start)
         return Quote(
             text=text,
             article_id=article.id,
@@ -151,8 +153,21 @@ class AnswerBuilder:
             genre=article.genre,
             genre_evidence=article.genre_evidence,
             score=round(score, 4),
-            label=label(article),
+            speaker=speaker,
+            label=label(article, speaker),
         )
+
+
+def _speaker(article: Article, hit: Hit, start: int) -> str | None:
+    """Who speaks in the quote's first sentence (the sentence before it resolves pronouns); not the author."""
+    sents = [sp for sp in hit.chunk.sentences if sp[0] <= start]
+    if not sents:
+        return None
+    first = next(sp for sp in hit.chunk.sentences if sp[0] == start)
+    before = [sp for sp in hit.chunk.sentences if sp[1] <= start]
+    previous = article.text[before[-1][0] : before[-1][1]] if before else None
+    who = speaker_of(article.text[first[0] : first[1]], previous)
+    return None if who is None or who in article.authors else who
 
 
 def summarise(quotes: tuple[Quote, ...]) -> str:

@@ -13,6 +13,9 @@ _PARAGRAPH = re.compile(r"\n\s*\n")
 # A paragraph this short with no sentence end is a heading: it joins the paragraph after it.
 _HEADING_CHARS = 120
 # Titles that sentencex sometimes takes for a sentence end ("Ms. Jones"): a split after one is undone.
+# A quotation mark after a sentence end and a space opens the next sentence's quotation.
+_OPENING_QUOTE = re.compile(r"(?<=[.!?])\s+([\"“])$")
+_CLOSING_QUOTE = re.compile(r"([\"”])\s+(?=\S)")
 _TITLE_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Rev|St|Mt|No|vs)\.$")
 
 
@@ -32,6 +35,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             spans[-1] = (spans[-1][0], e)
         else:
             spans.append((s, e))
+        if len(spans) > 1 and (m := _OPENING_QUOTE.search(text, spans[-2][0], spans[-2][1])):
+            # sentencex ends a sentence after an opening quote mark ('weapons. "Allied'): give the mark back
+            spans[-2], spans[-1] = (spans[-2][0], m.start()), (m.start(1), spans[-1][1])
+        elif len(spans) > 1 and (m := _CLOSING_QUOTE.match(text, spans[-1][0], spans[-1][1])):
+            # ...and sometimes starts the next one with the closing mark ('endured." Earlier'): give it back too
+            spans[-2], spans[-1] = (spans[-2][0], m.end(1)), (m.end(), spans[-1][1])
     return spans
 
 

@@ -86,3 +86,13 @@ def test_short_paragraphs_are_packed_and_long_ones_overlap() -> None:
     assert chunks[0].text == "The first paragraph is short. It has two sentences.\n\nThe second has one."
     assert chunks[1].text.startswith("The long paragraph has sentence 1.")
     assert chunks[2].text.startswith("The long paragraph has sentence 4.")
+
+
+def test_quotation_marks_stay_with_their_sentence() -> None:
+    for article in read_articles([CORPUS]).articles:
+        for s, e in sentence_spans(article.text):
+            sentence = article.text[s:e]
+            assert not sentence.startswith(('" ', "” ")), sentence
+            assert not sentence.endswith((' "', " “")), sentence
+    text = 'Factories churn out shells. "Allied spending must rise," the chief said.'
+    assert [text[s:e] for s, e in sentence_spans(text)][-1].startswith('"Allied')
