@@ -10,7 +10,7 @@ from .config import Settings
 from .embed import DEFAULT_MODEL, Embedder, load_embedder, model_name
 from .errors import EmptyQuestion, QAError
 from .index import Index
-from .models import Answer, Article
+from .models import Answer, Article, Filters
 from .retrieve import Mode, Retriever, diversify
 
 # Longer questions are cut here: no real question needs more, and embedding cost grows with length.
@@ -46,18 +46,22 @@ class Assistant:
         model = DEFAULT_MODEL if name == model_name(DEFAULT_MODEL) else name
         return cls(index, load_embedder(model, settings.embed_batch_size), settings)
 
-    def ask(self, question: str, k: int | None = None, retriever: Mode = "hybrid") -> Answer:
-        """Answer one question."""
-        return self.ask_many([question], k, retriever)[0]
+    def ask(
+        self, question: str, k: int | None = None, retriever: Mode = "hybrid", filters: Filters | None = None
+    ) -> Answer:
+        """Answer one question, searching only articles that pass `filters`."""
+        return self.ask_many([question], k, retriever, filters)[0]
 
-    def ask_many(self, questions: list[str], k: int | None = None, retriever: Mode = "hybrid") -> list[Answer]:
+    def ask_many(
+        self, questions: list[str], k: int | None = None, retriever: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[Answer]:
         """Answer several questions; retrieval is batched."""
         cleaned = [clean_question(q) for q in questions]
         k = k or self.settings.k
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         answers = []
-        for question, ranked in zip(cleaned, self.retriever.rank(cleaned, retriever, k), strict=True):
+        for question, ranked in zip(cleaned, self.retriever.rank(cleaned, retriever, k, filters), strict=True):
             shown = diversify(ranked, k, self.settings.per_article)
             # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
             pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())

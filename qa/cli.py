@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from . import __version__
 from .config import Settings
 from .corpus import read_articles
 from .errors import QAError
-from .models import Article, ReadResult
+from .models import GENRES, Article, Filters, ReadResult
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
+    ask.add_argument(
+        "--genre",
+        action="append",
+        choices=list(GENRES),
+        metavar="GENRE",
+        help="only articles of this genre ('opinion' means the opinion family); repeatable",
+    )
+    ask.add_argument("--outlet", default=None, help="only articles of this outlet")
+    ask.add_argument("--author", default=None, help="only articles with an author whose name contains this")
+    ask.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles from this date")
+    ask.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles up to this date")
     ev = sub.add_parser("eval", help="score the assistant against gold questions")
     ev.add_argument("--gold", type=Path, required=True, metavar="FILE.jsonl", help="gold questions, one per line")
     where = ev.add_mutually_exclusive_group()
@@ -63,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
     ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
     return parser
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
 def _line(article: Article) -> str:
@@ -145,7 +164,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     if args.k is not None and args.k <= 0:
         raise QAError(f"--k must be > 0, got {args.k}")
-    answer = Assistant.load(args.index).ask(args.question, k=args.k)
+    filters = Filters(
+        genres=tuple(args.genre or ()), outlet=args.outlet, author=args.author, since=args.since, until=args.until
+    )
+    answer = Assistant.load(args.index).ask(args.question, k=args.k, filters=filters)
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0

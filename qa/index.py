@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from .errors import IndexCorrupt, IndexMismatch, IndexNotBuilt
-from .models import Article, Chunk, Record
+from .models import Article, Chunk, Filters, Record
 from .sparse import SparseIndex
 from .store import Store
 
@@ -111,6 +112,7 @@ class Index:
         self._dense = dense
         self.sparse = sparse
         self.chunks: list[Chunk] = store.chunks()
+        self._meta: list[tuple[str, str, str | None, tuple[str, ...], str | None]] | None = None
 
     @classmethod
     def load(cls, index_dir: Path | str, model: str | None = None, verify: bool = True) -> Index:
@@ -148,30 +150,58 @@ class Index:
             raise IndexCorrupt(f"{version / STORE}: {len(index.chunks)} chunks, manifest says {manifest.chunks}")
         return index
 
+    def allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
+        """A mask of the chunk rows whose article passes `filters`, or None when nothing is filtered."""
+        if filters is None or not filters.active:
+            return None
+        if self._meta is None:
+            self._meta = self.store.article_meta()  # read once; an index never changes once written
+        passing = {
+            aid
+            for aid, genre, outlet, authors, published in self._meta
+            if filters.allows(genre, outlet, authors, dt.date.fromisoformat(published) if published else None)
+        }
+        return np.fromiter((c.article_id in passing for c in self.chunks), dtype=bool, count=len(self.chunks))
+
     def article(self, article_id: str) -> Article | None:
         """One article by id."""
         return self.store.article(article_id)
 
-    def dense_search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        """The best `k` chunk rows by inner product for each query vector."""
+    def dense_search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """The best `k` chunk rows by inner product for each query vector, among `allowed` rows when given."""
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.manifest.dim)
         if not self.chunks:
             return [[] for _ in range(len(queries))]
+        if allowed is not None:
+            return _subset_search(self.vectors, queries, k, np.flatnonzero(allowed))
         scores, rows = self._dense.search(queries, min(k, len(self.chunks)))  # type: ignore[attr-defined]
         return [
             [(int(r), float(s)) for r, s in zip(rr, ss, strict=True) if r >= 0]
             for rr, ss in zip(rows, scores, strict=True)
         ]
 
-    def bm25_search(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
-        """The best `k` chunk rows by BM25 for each query."""
-        return self.sparse.search(queries, k)
+    def bm25_search(
+        self, queries: list[str], k: int, allowed: np.ndarray | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """The best `k` chunk rows by BM25 for each query, among `allowed` rows when given."""
+        return self.sparse.search(queries, k, allowed)
 
     def close(self) -> None:
         """Release the store."""
         self.store.close()
+
+
+def _subset_search(vectors: np.ndarray, queries: np.ndarray, k: int, rows: np.ndarray) -> list[list[tuple[int, float]]]:
+    """Exact search over some rows only: a filter applied inside retrieval, never after truncation."""
+    if rows.size == 0:
+        return [[] for _ in range(len(queries))]
+    scores = queries @ vectors[rows].T
+    top = np.argsort(-scores, axis=1)[:, :k]
+    return [[(int(rows[j]), float(scores[q, j])) for j in top[q]] for q in range(len(queries))]
 
 
 def _load_vectors(path: Path, manifest: Manifest) -> np.ndarray:

@@ -151,3 +151,39 @@ class Answer(Record):
     summary: str
     nearby: tuple[Quote, ...] = ()
     articles: tuple[str, ...] = ()
+
+
+class Filters(Record):
+    """Which articles a search may return; empty fields allow everything.
+
+    `genres` holds labels; "opinion" stands for the whole opinion family (opinion, editorial, commentary).
+    Outlet and author match without regard to case (author: part of any author's name). An article with no
+    date never passes a date bound.
+    """
+
+    genres: tuple[str, ...] = ()
+    outlet: str | None = None
+    author: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def active(self) -> bool:
+        """True when any field restricts the search."""
+        return bool(self.genres or self.outlet or self.author or self.since or self.until)
+
+    def allows(self, genre: str, outlet: str | None, authors: tuple[str, ...], published: dt.date | None) -> bool:
+        """Whether an article with this metadata passes."""
+        wanted = {g for x in self.genres for g in (OPINION_FAMILY if x == "opinion" else {x})}
+        if wanted and genre not in wanted:
+            return False
+        if self.outlet and (outlet or "").casefold() != self.outlet.casefold():
+            return False
+        if self.author and not any(self.author.casefold() in a.casefold() for a in authors):
+            return False
+        if (self.since or self.until) and published is None:
+            return False
+        return not (
+            (self.since and published and published < self.since)
+            or (self.until and published and published > self.until)
+        )

@@ -7,7 +7,7 @@ from typing import Literal
 from .config import Settings
 from .embed import Embedder
 from .index import Index
-from .models import Hit
+from .models import Filters, Hit
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -26,21 +26,26 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings or Settings()
 
-    def search(self, queries: list[str], k: int | None = None, mode: Mode = "hybrid") -> list[list[Hit]]:
+    def search(
+        self, queries: list[str], k: int | None = None, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[list[Hit]]:
         """The best `k` hits for each query, at most `per_article` chunks of any one article."""
         k = k or self.settings.k
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
-        return [diversify(hits, k, self.settings.per_article) for hits in self.rank(queries, mode, k)]
+        return [diversify(hits, k, self.settings.per_article) for hits in self.rank(queries, mode, k, filters)]
 
-    def rank(self, queries: list[str], mode: Mode = "hybrid", k: int | None = None) -> list[list[Hit]]:
-        """Every candidate of each query in fused order, without diversification."""
+    def rank(
+        self, queries: list[str], mode: Mode = "hybrid", k: int | None = None, filters: Filters | None = None
+    ) -> list[list[Hit]]:
+        """Every candidate of each query in fused order, without diversification; filters apply inside search."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         s = self.settings
         depth = max(s.fusion_depth, (k or s.k) * s.per_article)
-        dense = self.index.dense_search(self.embedder.embed(queries), depth) if mode != "bm25" else None
-        sparse = self.index.bm25_search(queries, depth) if mode != "dense" else None
+        allowed = self.index.allowed_rows(filters)
+        dense = self.index.dense_search(self.embedder.embed(queries), depth, allowed) if mode != "bm25" else None
+        sparse = self.index.bm25_search(queries, depth, allowed) if mode != "dense" else None
         return [self._fuse(dense[i] if dense else [], sparse[i] if sparse else [], mode) for i in range(len(queries))]
 
     def _fuse(self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode) -> list[Hit]:

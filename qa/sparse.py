@@ -58,8 +58,8 @@ class SparseIndex:
             return cls(bm25s.BM25(), 0)
         return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False), size)
 
-    def search(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
-        """The best `k` rows for each query with a positive score."""
+    def search(self, queries: list[str], k: int, allowed: np.ndarray | None = None) -> list[list[tuple[int, float]]]:
+        """The best `k` rows for each query with a positive score, among `allowed` rows when given."""
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         if not self.size or not queries:
@@ -69,8 +69,9 @@ class SparseIndex:
         live = [i for i, t in enumerate(tokens) if t]
         if not live:
             return out
+        mask = None if allowed is None else allowed.astype(np.float32)
         docs, scores = self._bm25.retrieve(  # type: ignore[attr-defined]
-            [tokens[i] for i in live], k=min(k, self.size), show_progress=False, n_threads=1
+            [tokens[i] for i in live], k=min(k, self.size), show_progress=False, n_threads=1, weight_mask=mask
         )
         for i, row_docs, row_scores in zip(live, np.asarray(docs), np.asarray(scores), strict=True):
             out[i] = [(int(d), float(s)) for d, s in zip(row_docs, row_scores, strict=True) if s > 0]

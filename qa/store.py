@@ -65,6 +65,23 @@ class Store:
         """Every article, in build order."""
         return [Article.model_validate_json(str(r[0])) for r in self._query("SELECT data FROM articles ORDER BY ord")]
 
+    def article_meta(self) -> list[tuple[str, str, str | None, tuple[str, ...], str | None]]:
+        """(id, genre, outlet, authors, published ISO date) of every article, without loading texts."""
+        rows = self._query(
+            "SELECT id, json_extract(data, '$.genre'), json_extract(data, '$.outlet'), "
+            "json_extract(data, '$.authors'), json_extract(data, '$.published') FROM articles"
+        )
+        return [
+            (
+                str(i),
+                str(g),
+                None if o is None else str(o),
+                tuple(json.loads(str(a or "[]"))),
+                None if p is None else str(p),
+            )
+            for i, g, o, a, p in rows
+        ]
+
     def text_hashes(self) -> dict[str, str]:
         """Article id -> hash of its text, for incremental builds."""
         return {str(i): str(h) for i, h in self._query("SELECT id, text_hash FROM articles")}
