@@ -10,7 +10,7 @@ from .embed import Embedder
 from .errors import QAError
 from .models import OPINION_FAMILY, Answer, Article, Hit, Quote
 from .sparse import tokenize
-from .speech import speaker_of
+from .speech import attribution
 
 ABSTAIN = "The articles in this corpus don't answer that."
 GENRE_NAMES = {
@@ -47,8 +47,11 @@ _WANTS_NUMBER = re.compile(
 NUMBER_BONUS = 0.15
 
 
-def label(article: Article, speaker: str | None = None) -> str:
-    """The one-line attribution a reader sees, e.g. 'Opinion — Vasif Huseynov, commonspace.eu'."""
+def label(article: Article, speaker: str | None = None, cited: bool = False) -> str:
+    """The one-line attribution a reader sees, e.g. 'News report — commonspace.eu; Mark Rutte speaking'.
+
+    `cited` marks a source the sentence only cites ("according to X") rather than someone speaking.
+    """
     who = (
         ", ".join(
             x
@@ -58,7 +61,9 @@ def label(article: Article, speaker: str | None = None) -> str:
         or "unknown source"
     )
     line = f"{GENRE_NAMES[article.genre]} — {who}"
-    return f"{line}; {speaker} speaking" if speaker else line
+    if not speaker:
+        return line
+    return f"{line}; according to {speaker}" if cited else f"{line}; {speaker} speaking"
 
 
 def fragment_url(url: str | None, text: str) -> str | None:
@@ -139,7 +144,8 @@ class AnswerBuilder:
         text = article.text[start:end]
         if not text.strip() or not 0 <= start < end <= len(article.text):
             raise QAError(f"quote {start}-{end} is not a passage of article {article.id}")
-        speaker = _speaker(article, hit, start)
+        found = _attribution(article, hit, start)
+        speaker, cited = found if found else (None, False)
         return Quote(
             text=text,
             article_id=article.id,
@@ -154,20 +160,17 @@ class AnswerBuilder:
             genre_evidence=article.genre_evidence,
             score=round(score, 4),
             speaker=speaker,
-            label=label(article, speaker),
+            label=label(article, speaker, cited),
         )
 
 
-def _speaker(article: Article, hit: Hit, start: int) -> str | None:
-    """Who speaks in the quote's first sentence (the sentence before it resolves pronouns); not the author."""
-    sents = [sp for sp in hit.chunk.sentences if sp[0] <= start]
-    if not sents:
-        return None
+def _attribution(article: Article, hit: Hit, start: int) -> tuple[str, bool] | None:
+    """Who speaks in the quote's first sentence (the sentence before resolves pronouns), unless it is the author."""
     first = next(sp for sp in hit.chunk.sentences if sp[0] == start)
     before = [sp for sp in hit.chunk.sentences if sp[1] <= start]
     previous = article.text[before[-1][0] : before[-1][1]] if before else None
-    who = speaker_of(article.text[first[0] : first[1]], previous)
-    return None if who is None or who in article.authors else who
+    found = attribution(article.text[first[0] : first[1]], previous)
+    return None if found is None or found[0] in article.authors else found
 
 
 def summarise(quotes: tuple[Quote, ...]) -> str:

@@ -21,6 +21,7 @@ _NP = (
     r"|(?:the|a|an|The|A|An)\s+[\w'’-]+(?:\s+[\w'’-]+){0,6}|[A-Z][a-z]+s|he|she|they|He|She|They)"
 )
 _QUOTE_END = r"[,.!?]?[\"”]"
+_ACCORDING = re.compile(r"\b[Aa]ccording to (?P<sp>[^,.;]{3,80})")
 _RULES = (
     # "the Secretary General of NATO, Mark Rutte, said": the name in apposition is the speaker
     re.compile(rf",\s+(?P<sp>{_NAME}),\s+{_AUX}{_VERBS}\b"),
@@ -29,7 +30,7 @@ _RULES = (
     # '"...," said Rutte' and 'writes Vasif Huseynov in this op-ed'
     re.compile(rf"(?:{_QUOTE_END}|,)?\s*\b{_VERBS}\s+(?P<sp>{_NAME})"),
     # "According to the German Foreign Office in Berlin, ..."
-    re.compile(r"\b[Aa]ccording to (?P<sp>[^,.;]{3,80})"),
+    _ACCORDING,
     # "Rutte warned in Berlin ...", "Earlier this month, Russia's President Vladimir Putin said ..."
     re.compile(rf"^(?:[^,]{{0,40}},\s+)?(?P<sp>{_NP})\s+{_AUX}{_VERBS}\b"),
 )
@@ -49,16 +50,22 @@ def _tidy(speaker: str) -> str | None:
     return speaker
 
 
-def speaker_of(sentence: str, previous: str | None = None) -> str | None:
-    """Who speaks in `sentence`; `previous` is the sentence before it, for pronouns and running quotes."""
+def attribution(sentence: str, previous: str | None = None) -> tuple[str, bool] | None:
+    """(speaker, whether the sentence only cites them as a source: "according to X"), or None."""
     for rule in _RULES:
         if m := rule.search(sentence):
             found = _tidy(m.group("sp"))
             if found is None:
                 continue
             if found.lower() in _PRONOUNS:
-                return speaker_of(previous) if previous else None
-            return found
+                return attribution(previous) if previous else None
+            return found, rule is _ACCORDING
     if previous and sentence.lstrip().startswith(('"', "“")):
-        return speaker_of(previous)  # a quotation that runs on from the sentence before
+        return attribution(previous)  # a quotation that runs on from the sentence before
     return None
+
+
+def speaker_of(sentence: str, previous: str | None = None) -> str | None:
+    """Who speaks in `sentence`; `previous` is the sentence before it, for pronouns and running quotes."""
+    found = attribution(sentence, previous)
+    return found[0] if found else None

@@ -36,7 +36,7 @@ def test_quotes_are_exact_and_labelled(assistant: Assistant) -> None:
 def test_news_quotes_name_the_outlet(assistant: Assistant) -> None:
     quotes = assistant.ask("Which hacker collective attacked German air traffic control?").quotes
     assert any("APT28" in q.text for q in quotes)
-    assert {q.label for q in quotes if q.genre == "news"} == {"News report — commonspace.eu"}
+    assert all(q.label.startswith("News report — commonspace.eu") for q in quotes if q.genre == "news")
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x07", "?!?"])
@@ -55,8 +55,14 @@ def test_answer_json_round_trips(assistant: Assistant, tmp_path: Path) -> None:
     assert type(answer).model_validate_json(answer.model_dump_json()) == answer
 
 
-@pytest.mark.parametrize("question", ["How many drones does Russia produce each month?", "What did Rutte warn about?",
-                                      "Which maps did Armenia release?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many drones does Russia produce each month?",
+        "What did Rutte warn about?",
+        "Which maps did Armenia release?",
+    ],
+)
 def test_quotes_never_overlap_each_other(assistant: Assistant, question: str) -> None:
     quotes = assistant.ask(question).quotes
     for i, a in enumerate(quotes):

@@ -18,13 +18,30 @@ from qa.models import Filters
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     src = tmp_path_factory.mktemp("src")
-    (src / "extra.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [
-        {"id": "ed1", "title": "Our view: clear the mines", "text": "Landmines must be cleared faster, and the "
-         "government should pay for it.", "section": "Editorial", "outlet": "Daily Gazette", "date": "2023-05-01"},
-        {"id": "n1", "title": "Mines cleared near Aghdam", "text": "Deminers cleared 300 landmines near Aghdam "
-         "on Monday, officials said.", "section": "News", "outlet": "Daily Gazette", "author": "Lee Park",
-         "date": "2023-06-10"},
-    ]))
+    (src / "extra.jsonl").write_text(
+        "".join(
+            json.dumps(r) + "\n"
+            for r in [
+                {
+                    "id": "ed1",
+                    "title": "Our view: clear the mines",
+                    "text": "Landmines must be cleared faster, and the government should pay for it.",
+                    "section": "Editorial",
+                    "outlet": "Daily Gazette",
+                    "date": "2023-05-01",
+                },
+                {
+                    "id": "n1",
+                    "title": "Mines cleared near Aghdam",
+                    "text": "Deminers cleared 300 landmines near Aghdam on Monday, officials said.",
+                    "section": "News",
+                    "outlet": "Daily Gazette",
+                    "author": "Lee Park",
+                    "date": "2023-06-10",
+                },
+            ]
+        )
+    )
     index_dir = tmp_path_factory.mktemp("idx")
     build_index([CORPUS, src], index_dir, settings=Settings(model="hash-256"))
     return Assistant.load(index_dir, Settings(abstain_below=-1.0))

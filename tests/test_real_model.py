@@ -35,6 +35,8 @@ def test_real_model_answers_and_abstains(tmp_path: Path) -> None:
     assistant = Assistant.load(tmp_path / "idx")
     answer = assistant.ask("How much will demining Azerbaijan cost?")
     assert not answer.abstained and "$25 billion" in answer.quotes[0].text
-    assert answer.quotes[0].label == "Opinion — Vasif Huseynov, commonspace.eu"
+    assert answer.quotes[0].label == "Opinion — Vasif Huseynov, commonspace.eu; according to official assessments"
+    rutte = assistant.ask("Who warned that Russia could attack a NATO country within five years?").quotes[0]
+    assert rutte.speaker == "Mark Rutte" and rutte.label == "News report — commonspace.eu; Mark Rutte speaking"
     unrelated = assistant.ask("What is the capital of Peru?")
     assert unrelated.abstained and unrelated.summary == "The articles in this corpus don't answer that."

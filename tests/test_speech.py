@@ -10,7 +10,8 @@ from qa.speech import speaker_of
 
 CASES = [
     (
-        "Russia could attack a NATO country within the next five years, the Secretary General of NATO, Mark Rutte, said in a stark new warning.",
+        "Russia could attack a NATO country within the next five years, the Secretary General of NATO, "
+        "Mark Rutte, said in a stark new warning.",
         None,
         "Mark Rutte",
     ),
@@ -30,7 +31,8 @@ CASES = [
         "Rutte",
     ),
     (
-        "Earlier this month, Russia's President Vladimir Putin said his country was not planning to go to war with Europe.",
+        "Earlier this month, Russia's President Vladimir Putin said his country was not planning to go to war "
+        "with Europe.",
         None,
         "Vladimir Putin",
     ),
