@@ -180,3 +180,17 @@ def summarise(quotes: tuple[Quote, ...]) -> str:
         counts[q.genre] = counts.get(q.genre, 0) + 1
     parts = ", ".join(f"{n} from {SOURCE_NAMES[g][0 if n == 1 else 1]}" for g, n in counts.items())
     return f"{len(quotes)} quote{'s' if len(quotes) != 1 else ''}: {parts}"
+
+
+# Reporting comes first, then views and analysis, each under its own heading: an opinion never reads as fact.
+GROUPS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Reporting", frozenset({"news", "interview"})),
+    ("Opinion", OPINION_FAMILY),
+    ("Analysis", frozenset({"analysis", "review"})),
+    ("Unlabelled", frozenset({"unknown"})),
+)
+
+
+def group_quotes(quotes: tuple[Quote, ...]) -> list[tuple[str, list[Quote]]]:
+    """Quotes under fixed headings, reporting first; the ranking is kept inside each group."""
+    return [(heading, qs) for heading, genres in GROUPS if (qs := [q for q in quotes if q.genre in genres])]

@@ -160,6 +160,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question and print the quotes with their labels, or the JSON."""
+    from .answer import group_quotes
     from .assistant import Assistant
 
     if args.k is not None and args.k <= 0:
@@ -172,13 +173,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(answer.model_dump_json(indent=2))
         return 0
     print(answer.summary)
-    shown = answer.nearby if answer.abstained else answer.quotes
-    if answer.abstained and shown:
-        print("Nearest passages (not an answer):")
-    for n, quote in enumerate(shown, start=1):
-        print(
-            f"\n[{n}] {quote.label}\n    “{quote.text}”\n    — {quote.title}" + (f" <{quote.url}>" if quote.url else "")
-        )
+    if answer.abstained:
+        groups = [("Nearest passages (not an answer)", list(answer.nearby))] if answer.nearby else []
+    else:
+        groups = group_quotes(answer.quotes)
+    for heading, quotes in groups:
+        if len(groups) > 1 or answer.abstained:
+            print(f"\n== {heading} ==")
+        for quote in quotes:
+            link = f" <{quote.url}>" if quote.url else ""
+            print(f"\n{quote.label}\n    “{quote.text}”\n    — {quote.title}{link}")
     return 0
 
 

@@ -68,3 +68,34 @@ def test_quotes_never_overlap_each_other(assistant: Assistant, question: str) ->
     for i, a in enumerate(quotes):
         for b in quotes[i + 1 :]:
             assert a.article_id != b.article_id or a.end <= b.start or b.end <= a.start, (a.text, b.text)
+
+
+def test_mixed_answers_group_reporting_before_opinion() -> None:
+    import datetime as dt
+
+    from qa.answer import group_quotes
+    from qa.models import Quote
+
+    def q(genre: str, text: str) -> Quote:
+        return Quote(
+            text=text,
+            article_id=text,
+            start=0,
+            end=1,
+            title="t",
+            author=None,
+            outlet=None,
+            published=dt.date(2024, 1, 1),
+            url=None,
+            genre=genre,
+            genre_evidence=(),
+            score=1.0,
+            label="x",
+        )
+
+    quotes = (q("opinion", "o1"), q("news", "n1"), q("analysis", "a1"), q("editorial", "e1"), q("news", "n2"))
+    assert [(h, [x.text for x in qs]) for h, qs in group_quotes(quotes)] == [
+        ("Reporting", ["n1", "n2"]),
+        ("Opinion", ["o1", "e1"]),
+        ("Analysis", ["a1"]),
+    ]
