@@ -19,7 +19,7 @@ from .chunk import chunk_articles
 from .config import Settings
 from .corpus import iter_files, read_articles
 from .embed import Embedder, load_embedder, model_name
-from .errors import IndexBusy, QAError
+from .errors import CorpusError, IndexBusy, QAError
 from .index import (
     FORMAT_VERSION,
     STORE,
@@ -181,6 +181,9 @@ def build_index(
                 seconds=time.perf_counter() - started,
             )
         read = read_articles(paths, settings)
+        if not read.articles:
+            shown = ", ".join(str(p) for p in paths) or "(no paths)"
+            raise CorpusError(f"no articles found in {shown}; nothing to index (the old index, if any, is kept)")
         if progress:
             progress("read", len(read.articles), len(read.articles))
         articles = [(a, _text_hash(a)) for a in read.articles]

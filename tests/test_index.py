@@ -171,3 +171,13 @@ def test_a_broken_old_index_is_rebuilt(built: Path) -> None:
     shutil.rmtree(current_version(built))  # type: ignore[arg-type]
     report = build_index([CORPUS], built, embedder=EMB)
     assert report.embedded == report.chunks and Index.load(built).manifest.articles == 3
+
+
+def test_a_corpus_with_no_articles_is_refused_and_the_old_index_kept(built: Path, tmp_path: Path) -> None:
+    from qa.errors import CorpusError
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.jsonl").write_text('{"title": "no text"}\n')
+    with pytest.raises(CorpusError, match=r"no articles found in .*empty; nothing to index"):
+        build_index([tmp_path / "empty"], built, embedder=EMB)
+    assert Index.load(built).manifest.articles == 3
