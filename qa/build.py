@@ -93,19 +93,21 @@ def _text_hash(article: Article) -> str:
     return hashlib.sha1(article.text.encode("utf-8")).hexdigest()
 
 
-def _reusable(index_dir: Path, old: Manifest | None, name: str) -> dict[str, np.ndarray]:
+def _reusable(index_dir: Path, old: Manifest | None, name: str, hashes: dict[str, str]) -> dict[str, np.ndarray]:
     """Old vectors by "text hash:start-end", when the old index used the same model."""
     version = current_version(index_dir) if old else None
     if not old or not version or old.model != name or old.format_version != FORMAT_VERSION:
         return {}
     try:
         store = Store(version / STORE)
-        hashes, chunks = store.text_hashes(), store.chunks()
+        chunks = store.chunks()
         store.close()
         vectors = np.load(version / VECTORS, allow_pickle=False)
     except (QAError, OSError, ValueError, KeyError):
         return {}
     if vectors.shape[0] != len(chunks):
+        return {}
+    if any(c.article_id not in hashes for c in chunks):
         return {}
     return {f"{hashes[c.article_id]}:{c.start}-{c.end}": vectors[i] for i, c in enumerate(chunks)}
 
@@ -188,7 +190,8 @@ def build_index(
             progress("read", len(read.articles), len(read.articles))
         articles = [(a, _text_hash(a)) for a in read.articles]
         chunks = chunk_articles([a for a, _ in articles], settings)
-        reuse = _reusable(index_dir, old, name)
+        old_hashes = _old_hashes(index_dir) if old else {}
+        reuse = _reusable(index_dir, old, name, old_hashes)
         hashes = {a.id: h for a, h in articles}
         keys = [f"{hashes[c.article_id]}:{c.start}-{c.end}" for c in chunks]
         todo = [i for i, k in enumerate(keys) if k not in reuse]
@@ -200,7 +203,6 @@ def build_index(
                 vectors[i] = reuse[key]
         if todo and embedder:
             vectors[todo] = _embed([chunks[i].text for i in todo], embedder, progress)
-        old_hashes = _old_hashes(index_dir) if old else {}
         ann = _ann(settings, len(chunks))
         manifest = Manifest(
             format_version=FORMAT_VERSION,

@@ -170,7 +170,7 @@ def _style_decision(signals: GenreSignals, model: TextClassifier, threshold: flo
     if len(body.split()) < _MIN_WORDS:
         return GenreDecision(genre="unknown", evidence=("no genre cue, and too little text to judge its style",))
     feats = style_features(body)
-    p = model.probability(body)
+    p = model.probability_of(feats)
     genre: Genre = "opinion" if p >= threshold else "news"
     sign = 1.0 if genre == "opinion" else -1.0
     pushes = [(model.coef[i] * (feats[i] - model.mean[i]) / model.scale[i], i) for i in range(len(FEATURES))]

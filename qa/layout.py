@@ -21,8 +21,8 @@ from .sparse import SparseIndex
 from .store import write_store
 
 
-def _fsync_tree(folder: Path) -> None:
-    for path in [*folder.rglob("*"), folder]:
+def _fsync_tree(folder: Path, recursive: bool = True) -> None:
+    for path in [*(folder.rglob("*") if recursive else []), folder]:
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -74,19 +74,11 @@ def write_version(
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(pointer, index_dir / CURRENT)
-        _fsync_tree_dir(index_dir)
+        _fsync_tree(index_dir, recursive=False)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     remove_stale(index_dir, keep=version.name)
-
-
-def _fsync_tree_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def remove_stale(index_dir: Path, keep: str) -> None:

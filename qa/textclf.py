@@ -78,13 +78,14 @@ class TextClassifier:
 
     def probabilities(self, texts: list[str]) -> list[float]:
         """P(opinion) for each text."""
-        return [self._probability(style_features(t)) for t in texts]
+        return [self.probability_of(style_features(t)) for t in texts]
 
     def probability(self, text: str) -> float:
         """P(opinion) for one text."""
         return self.probabilities([text])[0]
 
-    def _probability(self, feats: list[float]) -> float:
+    def probability_of(self, feats: list[float]) -> float:
+        """P(opinion) for an already computed feature vector."""
         z = self.bias + sum(c * (f - m) / s for c, f, m, s in zip(self.coef, feats, self.mean, self.scale, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
