@@ -1,11 +1,12 @@
 """Ask questions of a news archive and get exact, attributed, genre-labelled quotes back."""
 
 from .assistant import Assistant
+from .chat import Conversation, Turn
 from .config import Settings
 from .corpus import read_articles
 from .errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotBuilt, QAError
 from .index import Index
-from .models import Answer, Article, Quote, ReadResult, ReadWarning
+from .models import Answer, Article, Filters, Quote, ReadResult, ReadWarning, Source
 
 __version__ = "0.1.0"
 
@@ -13,7 +14,9 @@ __all__ = [
     "Answer",
     "Article",
     "Assistant",
+    "Conversation",
     "CorpusError",
+    "Filters",
     "Index",
     "IndexCorrupt",
     "IndexMismatch",
@@ -23,5 +26,7 @@ __all__ = [
     "ReadResult",
     "ReadWarning",
     "Settings",
+    "Source",
+    "Turn",
     "read_articles",
 ]

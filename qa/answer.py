@@ -89,7 +89,7 @@ class AnswerBuilder:
     def build(self, question: str, hits: list[Hit], articles: dict[str, Article], ranked_articles: list[str]) -> Answer:
         """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first."""
         candidates = self._candidates(question, hits, articles)
-        quotes = [self._quote(articles[h.chunk.article_id], h, s, e, score) for score, _, h, s, e in candidates]
+        quotes = [self.quote(articles[h.chunk.article_id], h, s, e, score) for score, _, h, s, e in candidates]
         abstained = not quotes or max(c[1] for c in candidates) < self.settings.abstain_below
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
@@ -140,7 +140,8 @@ class AnswerBuilder:
         i = sents.index((start, end))
         return sents[i + 1][1] if end - start < SHORT_SENTENCE and i + 1 < len(sents) else end
 
-    def _quote(self, article: Article, hit: Hit, start: int, end: int, score: float) -> Quote:
+    def quote(self, article: Article, hit: Hit, start: int, end: int, score: float) -> Quote:
+        """The quote of `article.text[start:end]`, checked, attributed and labelled."""
         text = article.text[start:end]
         if not text.strip() or not 0 <= start < end <= len(article.text):
             raise QAError(f"quote {start}-{end} is not a passage of article {article.id}")

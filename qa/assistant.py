@@ -6,16 +6,20 @@ import re
 from pathlib import Path
 
 from .answer import AnswerBuilder
+from .chat import NO_FOCUS, Conversation, Turn, Understood
 from .config import Settings
 from .embed import DEFAULT_MODEL, Embedder, load_embedder, model_name
 from .errors import EmptyQuestion, QAError
 from .index import Index
-from .models import Answer, Article, Filters
+from .models import Answer, Article, Filters, Hit, Quote
 from .retrieve import Mode, Retriever, diversify
+from .sources import source_of, source_summary, standalone_for
 
 # Longer questions are cut here: no real question needs more, and embedding cost grows with length.
 MAX_QUESTION_CHARS = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A follow-up prefers the articles of the previous answer: their hits gain this share of the best hit's score.
+FOLLOW_UP_BOOST = 0.25
 
 
 def clean_question(question: str) -> str:
@@ -47,21 +51,53 @@ class Assistant:
         return cls(index, load_embedder(model, settings.embed_batch_size), settings)
 
     def ask(
-        self, question: str, k: int | None = None, retriever: Mode = "hybrid", filters: Filters | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        retriever: Mode = "hybrid",
+        filters: Filters | None = None,
+        conversation: Conversation | None = None,
     ) -> Answer:
-        """Answer one question, searching only articles that pass `filters`."""
-        return self.ask_many([question], k, retriever, filters)[0]
+        """Answer one question, searching only articles that pass `filters`.
+
+        With a `conversation`, the question is first resolved against its earlier turns (a follow-up becomes a
+        standalone question, "who wrote that?" is answered from the last answer's article) and the turn is added
+        to it; the conversation's own filters ("show me only news reports") apply as well.
+        """
+        if conversation is None:
+            return self.ask_many([question], k, retriever, filters)[0]
+        cleaned = clean_question(question)
+        with conversation.lock:
+            plan = conversation.understand(cleaned)
+            answer = self._carry_out(cleaned, plan, conversation, k, retriever, filters)
+            conversation.add(
+                Turn(
+                    question=cleaned,
+                    standalone=answer.standalone or cleaned,
+                    intent=plan.intent,
+                    follow_up=plan.follow_up,
+                    answer=answer,
+                    query=_query(plan, conversation),
+                )
+            )
+            return answer
 
     def ask_many(
-        self, questions: list[str], k: int | None = None, retriever: Mode = "hybrid", filters: Filters | None = None
+        self,
+        questions: list[str],
+        k: int | None = None,
+        retriever: Mode = "hybrid",
+        filters: Filters | None = None,
+        prefer: tuple[str, ...] = (),
     ) -> list[Answer]:
-        """Answer several questions; retrieval is batched."""
+        """Answer several questions; retrieval is batched. Hits of `prefer` articles gain a small boost."""
         cleaned = [clean_question(q) for q in questions]
         k = k or self.settings.k
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         answers = []
         for question, ranked in zip(cleaned, self.retriever.rank(cleaned, retriever, k, filters), strict=True):
+            ranked = _boost(ranked, prefer)
             shown = diversify(ranked, k, self.settings.per_article)
             # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
             pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())
@@ -69,6 +105,129 @@ class Assistant:
             answers.append(self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown]))
         return answers
 
+    def _carry_out(
+        self,
+        question: str,
+        plan: Understood,
+        conversation: Conversation,
+        k: int | None,
+        retriever: Mode,
+        filters: Filters | None,
+    ) -> Answer:
+        """The answer to one conversational turn, as `plan` says."""
+        merged = _merge(conversation.filters, filters)
+        if plan.intent == "filter":
+            conversation.filters = conversation.filters.model_copy(update={"genres": plan.genres or ()})
+            merged = _merge(conversation.filters, filters)
+            last = conversation.last_search
+            if last is None:
+                return _notice(question, plan.standalone)
+            query = last.query or ""
+            standalone = f"{query} ({plan.standalone.lower()})"
+            answer = self.ask_many([query], k, retriever, merged)[0]
+            return answer.model_copy(update={"question": question, "standalone": standalone})
+        if plan.intent == "search":
+            answer = self.ask_many([plan.standalone], k, retriever, merged, prefer=plan.boost)[0]
+            return answer.model_copy(update={"question": question, "standalone": plan.standalone})
+        article_id = plan.article_id
+        if plan.intent == "source" and plan.topic:  # the article is named by its topic: find it first
+            found = self.ask_many([plan.topic], k, retriever, merged)[0]
+            article_id = next((q.article_id for q in found.quotes), None)
+        article = self.index.article(article_id) if article_id else None
+        if article is None:
+            return _notice(question, question, NO_FOCUS, abstained=True)
+        if plan.intent == "source" and plan.field:
+            quotes = self._byline(article) if plan.field == "author" else ()
+            return Answer(
+                question=question,
+                quotes=quotes,
+                abstained=False,
+                summary=source_summary(plan.field, article, question),
+                articles=(article.id,),
+                standalone=standalone_for(plan.field, article),
+                sources=(source_of(article),),
+            )
+        if plan.intent == "within":
+            topic = plan.topic or question
+            only = (merged or Filters()).model_copy(update={"articles": (article.id,)})
+            answer = self.ask_many([topic], k, retriever, only)[0]
+            return answer.model_copy(
+                update={"question": question, "standalone": f"What does “{article.title}” say about {topic}?"}
+            )
+        return self._more_by_author(question, plan, article, k, retriever, merged)
+
+    def _more_by_author(
+        self, question: str, plan: Understood, article: Article, k: int | None, retriever: Mode, filters: Filters | None
+    ) -> Answer:
+        """Other articles by the author of `article`, with quotes on the current topic from them."""
+        if not article.authors:
+            return _notice(question, question, f"“{article.title}” names no author.", sources=(article,))
+        author = article.authors[0]
+        others = tuple(a for a in self.index.article_ids(Filters(author=author)) if a != article.id)
+        standalone = f"More from {author}" + (f": {plan.topic}" if plan.topic else "")
+        if not others:
+            text = f"This corpus holds no other article by {author} than “{article.title}”."
+            return _notice(question, standalone, text, sources=(article,))
+        scope = (filters or Filters()).model_copy(update={"author": author, "articles": others})
+        answer = self.ask_many([plan.topic or author], k, retriever, scope)[0]
+        found = tuple(a for a in (self.index.article(x) for x in others) if a)
+        return answer.model_copy(
+            update={"question": question, "standalone": standalone, "sources": tuple(source_of(a) for a in found)}
+        )
+
+    def _byline(self, article: Article) -> tuple[Quote, ...]:
+        """The first sentence of the article that names its author, as a quote ("writes Vasif Huseynov ...")."""
+        surnames = [a.split()[-1] for a in article.authors if a.split()]
+        for row, chunk in self.index.chunks_of(article.id):
+            for s, e in chunk.sentences:
+                if any(name in article.text[s:e] for name in surnames):
+                    hit = Hit(row=row, chunk=chunk, score=0.0)
+                    return (self.builder.quote(article, hit, s, e, 1.0),)
+        return ()
+
     def article(self, article_id: str) -> Article | None:
         """One article of the index by id."""
         return self.index.article(article_id)
+
+
+def _query(plan: Understood, conversation: Conversation) -> str | None:
+    """What retrieval searched for in this turn (None for answers from metadata)."""
+    if plan.intent == "search":
+        return plan.standalone
+    if plan.intent in ("within", "author"):
+        return plan.topic
+    last = conversation.last_search
+    return last.query if plan.intent == "filter" and last else None
+
+
+def _merge(own: Filters, given: Filters | None) -> Filters | None:
+    """The conversation's filters with the caller's on top (the caller's non-empty fields win)."""
+    if given is None:
+        return own if own.active else None
+    update = {name: value for name, value in given.model_dump().items() if value not in (None, ())}
+    merged = own.model_copy(update=update)
+    return merged if merged.active else None
+
+
+def _boost(ranked: list[Hit], prefer: tuple[str, ...]) -> list[Hit]:
+    """Hits of the preferred articles lifted by FOLLOW_UP_BOOST of the best score, order otherwise kept."""
+    if not prefer or not ranked:
+        return ranked
+    bonus = FOLLOW_UP_BOOST * abs(ranked[0].score)
+    lifted = [h.model_copy(update={"score": h.score + bonus}) if h.chunk.article_id in prefer else h for h in ranked]
+    return sorted(lifted, key=lambda h: -h.score)
+
+
+def _notice(
+    question: str, standalone: str, text: str | None = None, abstained: bool = False, sources: tuple[Article, ...] = ()
+) -> Answer:
+    """An answer with no quotes: a fixed message (a filter change, a question with nothing to refer to)."""
+    return Answer(
+        question=question,
+        quotes=(),
+        abstained=abstained,
+        summary=text or f"{standalone}. Ask your question.",
+        standalone=standalone,
+        articles=tuple(a.id for a in sources),
+        sources=tuple(source_of(a) for a in sources),
+    )

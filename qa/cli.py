@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -14,7 +15,7 @@ from . import __version__
 from .config import Settings
 from .corpus import read_articles
 from .errors import QAError
-from .models import GENRES, Article, Filters, ReadResult
+from .models import GENRES, Answer, Article, Filters, ReadResult
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles from this date")
     ask.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles up to this date")
     ev = sub.add_parser("eval", help="score the assistant against gold questions")
-    ev.add_argument("--gold", type=Path, required=True, metavar="FILE.jsonl", help="gold questions, one per line")
+    what = ev.add_mutually_exclusive_group(required=True)
+    what.add_argument("--gold", type=Path, default=None, metavar="FILE.jsonl", help="gold questions, one per line")
+    what.add_argument(
+        "--dialogues",
+        type=Path,
+        default=None,
+        metavar="FILE.jsonl",
+        help="gold dialogues: follow-up turns scored in conversation and asked standalone",
+    )
     where = ev.add_mutually_exclusive_group()
     where.add_argument("--index", type=Path, default=None, metavar="DIR", help="an index to evaluate (default: index/)")
     where.add_argument(
@@ -74,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--compare", action="store_true", help="also run BM25 alone and dense alone, side by side")
     ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
     ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
+    chat = sub.add_parser("chat", help="a terminal chat: follow-up questions resolve against the conversation")
+    chat.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    chat.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
     return parser
 
 
@@ -160,7 +172,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question and print the quotes with their labels, or the JSON."""
-    from .answer import group_quotes
     from .assistant import Assistant
 
     if args.k is not None and args.k <= 0:
@@ -172,18 +183,65 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
-    print(answer.summary)
+    _print_answer(answer)
+    return 0
+
+
+def _print_answer(answer: Answer, out: TextIO | None = None) -> None:
+    """The summary, then the quotes under their headings with labels and sources."""
+    from .answer import group_quotes
+
+    out = out or sys.stdout
+    print(answer.summary, file=out)
     if answer.abstained:
         groups = [("Nearest passages (not an answer)", list(answer.nearby))] if answer.nearby else []
     else:
         groups = group_quotes(answer.quotes)
     for heading, quotes in groups:
         if len(groups) > 1 or answer.abstained:
-            print(f"\n== {heading} ==")
+            print(f"\n== {heading} ==", file=out)
         for quote in quotes:
             link = f" <{quote.url}>" if quote.url else ""
-            print(f"\n{quote.label}\n    “{quote.text}”\n    — {quote.title}{link}")
-    return 0
+            print(f"\n{quote.label}\n    “{quote.text}”\n    — {quote.title}{link}", file=out)
+
+
+CHAT_HELP = 'Ask about the articles; follow-ups work ("who wrote that?"). /new starts over, /quit or Ctrl-D ends.'
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A read-eval-print loop over one Conversation, with readline history."""
+    from .assistant import Assistant
+    from .chat import Conversation
+
+    with contextlib.suppress(ImportError):  # readline is not on every platform; the chat works without it
+        import readline  # noqa: F401  (line editing and history for input())
+    if args.k is not None and args.k <= 0:
+        raise QAError(f"--k must be > 0, got {args.k}")
+    assistant = Assistant.load(args.index)
+    conversation = Conversation()
+    print(CHAT_HELP)
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if question in ("/quit", "/exit"):
+            return 0
+        if question == "/new":
+            conversation.reset()
+            print("New conversation.")
+            continue
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, k=args.k, conversation=conversation)
+        except QAError as exc:
+            print(f"error: {exc}")
+            continue
+        if answer.standalone and answer.standalone != answer.question:
+            print(f"(understood as: {answer.standalone})")
+        _print_answer(answer)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -193,21 +251,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     if args.k <= 0:
         raise QAError(f"--k must be > 0, got {args.k}")
+    if args.dialogues:
+        return _eval_dialogues(args)
     gold = read_gold(args.gold)
     settings = Settings(**({"model": args.model} if args.model else {}))
-    index_dir = args.index
-    if args.corpus:
-        from .build import build_index
-        from .evaluate import cache_dir_for
-
-        index_dir = cache_dir_for(args.corpus, settings)
-        report = build_index(args.corpus, index_dir, settings, progress=_Bars())
-        print(
-            f"index {index_dir}: {report.articles} articles, {report.chunks} chunks"
-            + (" (reused)" if report.up_to_date else ""),
-            file=sys.stderr,
-        )
-    assistant = Assistant.load(index_dir, settings)
+    assistant = Assistant.load(_eval_index(args, settings), settings)
     reports = compare(assistant, gold, args.k) if args.compare else [evaluate(assistant, gold, args.k, args.retriever)]
     print(table(reports))
     if args.json:
@@ -223,11 +271,51 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_dialogues(args: argparse.Namespace) -> int:
+    from .assistant import Assistant
+    from .dialogues import dialogue_table, evaluate_dialogues, read_dialogues
+
+    dialogues = read_dialogues(args.dialogues)
+    settings = Settings(**({"model": args.model} if args.model else {}))
+    assistant = Assistant.load(_eval_index(args, settings), settings)
+    report = evaluate_dialogues(assistant, dialogues, args.k)
+    print(dialogue_table(report))
+    if args.json:
+        data = report.to_json() | {"dialogues_file": str(args.dialogues)}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}", file=sys.stderr)
+    return 0
+
+
+def _eval_index(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """The index to evaluate: --index, or one built (or reused) for --corpus in the cache."""
+    if not args.corpus:
+        return args.index
+    from .build import build_index
+    from .evaluate import cache_dir_for
+
+    index_dir = cache_dir_for(args.corpus, settings)
+    report = build_index(args.corpus, index_dir, settings, progress=_Bars())
+    print(
+        f"index {index_dir}: {report.articles} articles, {report.chunks} chunks"
+        + (" (reused)" if report.up_to_date else ""),
+        file=sys.stderr,
+    )
+    return index_dir
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return {"articles": cmd_articles, "build": cmd_build, "ask": cmd_ask, "eval": cmd_eval}[args.command](args)
+        return {
+            "articles": cmd_articles,
+            "build": cmd_build,
+            "ask": cmd_ask,
+            "eval": cmd_eval,
+            "chat": cmd_chat,
+        }[args.command](args)
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

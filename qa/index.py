@@ -113,6 +113,7 @@ class Index:
         self.sparse = sparse
         self.chunks: list[Chunk] = store.chunks()
         self._meta: list[tuple[str, str, str | None, tuple[str, ...], str | None]] | None = None
+        self._rows_of: dict[str, list[int]] | None = None
 
     @classmethod
     def load(cls, index_dir: Path | str, model: str | None = None, verify: bool = True) -> Index:
@@ -159,13 +160,28 @@ class Index:
         passing = {
             aid
             for aid, genre, outlet, authors, published in self._meta
-            if filters.allows(genre, outlet, authors, dt.date.fromisoformat(published) if published else None)
+            if (not filters.articles or aid in filters.articles)
+            and filters.allows(genre, outlet, authors, dt.date.fromisoformat(published) if published else None)
         }
         return np.fromiter((c.article_id in passing for c in self.chunks), dtype=bool, count=len(self.chunks))
 
     def article(self, article_id: str) -> Article | None:
         """One article by id."""
         return self.store.article(article_id)
+
+    def article_ids(self, filters: Filters | None = None) -> list[str]:
+        """Ids of the articles that pass `filters`, in index order."""
+        mask = self.allowed_rows(filters)
+        return list(dict.fromkeys(c.article_id for i, c in enumerate(self.chunks) if mask is None or mask[i]))
+
+    def chunks_of(self, article_id: str) -> list[tuple[int, Chunk]]:
+        """(row, chunk) of one article, in text order."""
+        if self._rows_of is None:
+            rows: dict[str, list[int]] = {}
+            for i, c in enumerate(self.chunks):
+                rows.setdefault(c.article_id, []).append(i)
+            self._rows_of = rows
+        return [(i, self.chunks[i]) for i in self._rows_of.get(article_id, [])]
 
     def dense_search(
         self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None

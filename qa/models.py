@@ -142,8 +142,27 @@ class Quote(Record):
     label: str
 
 
+class Source(Record):
+    """An article as a question about sources sees it: its metadata, not its text."""
+
+    article_id: str
+    title: str
+    author: str | None
+    author_role: str | None = None
+    outlet: str | None
+    published: dt.date | None
+    url: str | None
+    genre: Genre
+    genre_evidence: tuple[str, ...]
+    label: str
+
+
 class Answer(Record):
-    """What the assistant says: ranked quotes, or an abstention with the nearest passages marked as such."""
+    """What the assistant says: ranked quotes, or an abstention with the nearest passages marked as such.
+
+    `standalone` is the question as the assistant understood it (a follow-up resolved against the conversation);
+    `sources` are the articles a question about sources ("who wrote that?") was answered from.
+    """
 
     question: str
     quotes: tuple[Quote, ...]
@@ -151,6 +170,8 @@ class Answer(Record):
     summary: str
     nearby: tuple[Quote, ...] = ()
     articles: tuple[str, ...] = ()
+    standalone: str | None = None
+    sources: tuple[Source, ...] = ()
 
 
 class Filters(Record):
@@ -166,11 +187,13 @@ class Filters(Record):
     author: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    # Only these articles (by id); a follow-up such as "what else does this article say about X?" sets it.
+    articles: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
         """True when any field restricts the search."""
-        return bool(self.genres or self.outlet or self.author or self.since or self.until)
+        return bool(self.genres or self.outlet or self.author or self.since or self.until or self.articles)
 
     def allows(self, genre: str, outlet: str | None, authors: tuple[str, ...], published: dt.date | None) -> bool:
         """Whether an article with this metadata passes."""

@@ -87,7 +87,7 @@ def test_mixed_answers_group_reporting_before_opinion() -> None:
             outlet=None,
             published=dt.date(2024, 1, 1),
             url=None,
-            genre=genre,
+            genre=genre,  # type: ignore[arg-type]
             genre_evidence=(),
             score=1.0,
             label="x",
