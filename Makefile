@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test install lint genre-eval bench clean
+.PHONY: run test install browser lint genre-eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,17 +21,22 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# The web chat over corpus/ on http://127.0.0.1:7860; app.py builds or updates index/ first, with progress.
 run: $(STAMP)
-	$(BIN)/qa articles corpus/
-	$(BIN)/qa build corpus/ --index index/
-	@echo "The web chat over corpus/ is coming soon: the index above is what it will answer from."
+	$(BIN)/python app.py
 
-test: $(STAMP)
+# Debian's chromium for the browser tests, when it is missing and apt-get can install it (CI runs as root).
+browser:
+	@test -x /usr/bin/chromium || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium not installed: the browser test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check qa tests scripts
-	$(BIN)/mypy qa
+	$(BIN)/ruff check qa tests scripts app.py
+	$(BIN)/mypy qa app.py
 
 genre-eval: $(STAMP)
 	$(BIN)/python scripts/eval_genre.py

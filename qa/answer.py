@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote as urlquote
 
+import numpy as np
+
 from .config import Settings
 from .embed import Embedder
 from .errors import QAError
@@ -47,6 +49,11 @@ _WANTS_NUMBER = re.compile(
 NUMBER_BONUS = 0.15
 
 
+def wants_number(question: str) -> bool:
+    """Whether the question asks for an amount, a share or a time ("how many", "when", "what year")."""
+    return bool(_WANTS_NUMBER.search(question))
+
+
 def label(article: Article, speaker: str | None = None, cited: bool = False) -> str:
     """The one-line attribution a reader sees, e.g. 'News report — commonspace.eu; Mark Rutte speaking'.
 
@@ -86,19 +93,43 @@ class AnswerBuilder:
         self.embedder = embedder
         self.settings = settings or Settings()
 
-    def build(self, question: str, hits: list[Hit], articles: dict[str, Article], ranked_articles: list[str]) -> Answer:
-        """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first."""
-        candidates = self._candidates(question, hits, articles)
+    def build(
+        self,
+        question: str,
+        hits: list[Hit],
+        articles: dict[str, Article],
+        ranked_articles: list[str],
+        vector: np.ndarray | None = None,
+    ) -> Answer:
+        """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first;
+        `vector` is the question's embedding when the caller has it."""
+        candidates = self._candidates(question, hits, articles, vector)
         quotes = [self.quote(articles[h.chunk.article_id], h, s, e, score) for score, _, h, s, e in candidates]
-        abstained = not quotes or max(c[1] for c in candidates) < self.settings.abstain_below
+        confidence = round(max(c[0] for c in candidates), 4) if candidates else None
+        abstained = confidence is None or confidence < self.settings.abstain_below
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
         if abstained:
-            return Answer(question=question, quotes=(), abstained=True, summary=ABSTAIN, nearby=ranked, articles=seen)
-        return Answer(question=question, quotes=ranked, abstained=False, summary=summarise(ranked), articles=seen)
+            return Answer(
+                question=question,
+                quotes=(),
+                abstained=True,
+                summary=ABSTAIN,
+                nearby=ranked,
+                articles=seen,
+                confidence=confidence,
+            )
+        return Answer(
+            question=question,
+            quotes=ranked,
+            abstained=False,
+            summary=summarise(ranked),
+            articles=seen,
+            confidence=confidence,
+        )
 
     def _candidates(
-        self, question: str, hits: list[Hit], articles: dict[str, Article]
+        self, question: str, hits: list[Hit], articles: dict[str, Article], vector: np.ndarray | None = None
     ) -> list[tuple[float, float, Hit, int, int]]:
         """(score, dense similarity, hit, start, end) of the best non-overlapping spans, best first."""
         unique: dict[tuple[str, int, int], Hit] = {}
@@ -109,11 +140,18 @@ class AnswerBuilder:
             return []
         keys = list(unique)
         texts = [articles[a].text[s:e] for a, s, e in keys]
-        vecs = self.embedder.embed([question, *texts])
-        dense = vecs[1:] @ vecs[0]
         q_tokens = set(tokenize([question])[0])
-        bonus = NUMBER_BONUS if _WANTS_NUMBER.search(question) else 0.0
         lexical = [len(q_tokens & set(t)) / max(len(q_tokens), 1) for t in tokenize(texts)]
+        chunk_sim = [unique[k].similarity or 0.0 for k in keys]
+        guess = [LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * chunk_sim[i] for i in range(len(keys))]
+        # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
+        dense = np.asarray(chunk_sim, dtype=np.float32)
+        keep = sorted(range(len(keys)), key=lambda i: -guess[i])[: self.settings.sentence_pool]
+        if keep:
+            if vector is None:
+                vector = self.embedder.embed([question])[0]
+            dense[keep] = self.embedder.embed([texts[i] for i in keep]) @ vector
+        bonus = NUMBER_BONUS if _WANTS_NUMBER.search(question) else 0.0
         scored = []
         for i, (aid, s, e) in enumerate(keys):
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])

@@ -96,13 +96,15 @@ class Assistant:
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         answers = []
-        for question, ranked in zip(cleaned, self.retriever.rank(cleaned, retriever, k, filters), strict=True):
+        vectors = self.retriever.embedder.embed(cleaned)  # once: for retrieval and for scoring sentences
+        ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors)
+        for question, vector, ranked in zip(cleaned, vectors, ranked_all, strict=True):
             ranked = _boost(ranked, prefer)
             shown = diversify(ranked, k, self.settings.per_article)
             # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
             pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())
             articles = {a: art for a in {h.chunk.article_id for h in pool} if (art := self.index.article(a))}
-            answers.append(self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown]))
+            answers.append(self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown], vector))
         return answers
 
     def _carry_out(

@@ -328,8 +328,23 @@ class Conversation:
             return Understood(intent="search", standalone=_substitute(prev, body), follow_up=True, boost=focus)
         if _PERSON_PRONOUN.search(body) or _THING_PRONOUN.search(body):
             rewritten = _resolve_pronouns(body, prev, last.answer)
+            if rewritten == body.strip():  # nothing to put in the pronoun's place: ask it after the last question
+                rewritten = f"{body.strip()} (after: {prev.strip()})"
             return Understood(intent="search", standalone=rewritten, follow_up=True, boost=focus)
+        content = [w for w in _words(body)[1:] if w.lower() not in _FUNCTION]
+        if _WH.match(body) and len(_words(body)) <= 5 and len(content) <= 2 and not _names(body):
+            # "Who won in 2019?": too little to stand alone; it is asked about the names of the last question
+            names = [n for n in _names(prev) if n.lower() not in body.lower()]
+            if names:
+                standalone = f"{body.rstrip(' ?.!')} ({', '.join(names)})?"
+                return Understood(intent="search", standalone=standalone, follow_up=True, boost=focus)
         return Understood(intent="search", standalone=q)  # self-contained: a new topic, nothing inherited
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words and runs of them after the first word: "Warren Buffett", "ANAMA", "2019" excluded."""
+    body = text.split(maxsplit=1)[1] if len(text.split()) > 1 else ""
+    return list(dict.fromkeys(m.group(0) for m in re.finditer(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", body)))
 
 
 def _substitute(prev: str, fragment: str) -> str:
@@ -346,16 +361,21 @@ def _substitute(prev: str, fragment: str) -> str:
                 j -= 1
             return " ".join([*words[:j], frag, *words[i + 1 :]]) + mark
     low = [w.lower() for w in words]
-    # 2. The noun phrase a "how many"/"which"/"what" asks about: "How many X did ..." -> "How many FRAG did ...".
+    # 2. A fragment with its own article ("What about the attack on the Danish railway?") replaces the thing the
+    #    previous question asked about ("... behind the cyberattack on German air traffic control?").
+    topic = _topic(prev)
+    if topic and frag.split()[0].lower() in ("the", "a", "an"):
+        return prev.rstrip(" ?.!")[: -len(topic.rstrip(" ?.!"))] + frag + mark
+    # 3. The noun phrase a "how many"/"which"/"what" asks about: "How many X did ..." -> "How many FRAG did ...".
     if len(low) > 2 and low[0] in ("how", "which", "what"):
         start = 2 if low[0] == "how" and low[1] in ("many", "much") else 1
         if start < len(low) and low[start] not in _AUX:
             end = next((k for k in range(start, len(low)) if low[k] in _AUX), len(low))
             return " ".join([*words[:start], frag, *words[end:]]) + mark
-        # 3. The subject after the auxiliary: "What did the NATO chief warn?" -> "What did Putin warn?"
-        if start < len(low) and low[start] in _AUX and len(low) - start >= 3:
+        # 4. The subject after the auxiliary: "What did the NATO chief warn?" -> "What did Putin warn?"
+        if start < len(low) and low[start] in _AUX and 3 <= len(low) - start <= 5:
             return " ".join([*words[: start + 1], frag, words[-1]]) + mark
-    # 4. Nothing to replace: ask about the fragment in the frame of the previous question.
+    # 5. Nothing to replace: ask about the fragment in the frame of the previous question.
     return f"{prev.rstrip(' ?.!')}: {frag}{mark}"
 
 

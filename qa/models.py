@@ -121,6 +121,8 @@ class Hit(Record):
     dense_score: float | None = None
     sparse_rank: int | None = None
     sparse_score: float | None = None
+    # Cosine similarity of the chunk with the question, whichever retriever found it (None: not computed).
+    similarity: float | None = None
 
 
 class Quote(Record):
@@ -172,6 +174,8 @@ class Answer(Record):
     articles: tuple[str, ...] = ()
     standalone: str | None = None
     sources: tuple[Source, ...] = ()
+    # The best candidate sentence's similarity to the question: below Settings.abstain_below, the answer abstains.
+    confidence: float | None = None
 
 
 class Filters(Record):

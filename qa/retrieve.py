@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
+
 from .config import Settings
 from .embed import Embedder
 from .index import Index
@@ -36,19 +38,38 @@ class Retriever:
         return [diversify(hits, k, self.settings.per_article) for hits in self.rank(queries, mode, k, filters)]
 
     def rank(
-        self, queries: list[str], mode: Mode = "hybrid", k: int | None = None, filters: Filters | None = None
+        self,
+        queries: list[str],
+        mode: Mode = "hybrid",
+        k: int | None = None,
+        filters: Filters | None = None,
+        vectors: np.ndarray | None = None,
     ) -> list[list[Hit]]:
-        """Every candidate of each query in fused order, without diversification; filters apply inside search."""
+        """Every candidate of each query in fused order, without diversification; filters apply inside search.
+
+        `vectors` are the queries' embeddings when the caller has them already."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         s = self.settings
         depth = max(s.fusion_depth, (k or s.k) * s.per_article)
         allowed = self.index.allowed_rows(filters)
-        dense = self.index.dense_search(self.embedder.embed(queries), depth, allowed) if mode != "bm25" else None
+        if mode != "bm25" and vectors is None:
+            vectors = self.embedder.embed(queries)
+        dense = self.index.dense_search(vectors, depth, allowed) if vectors is not None and mode != "bm25" else None
         sparse = self.index.bm25_search(queries, depth, allowed) if mode != "dense" else None
-        return [self._fuse(dense[i] if dense else [], sparse[i] if sparse else [], mode) for i in range(len(queries))]
+        return [
+            self._fuse(
+                dense[i] if dense else [],
+                sparse[i] if sparse else [],
+                mode,
+                vectors[i] if vectors is not None else None,
+            )
+            for i in range(len(queries))
+        ]
 
-    def _fuse(self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode) -> list[Hit]:
+    def _fuse(
+        self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode, vector: np.ndarray | None
+    ) -> list[Hit]:
         s = self.settings
         d_rank = {row: r for r, (row, _) in enumerate(dense, start=1)}
         s_rank = {row: r for r, (row, _) in enumerate(sparse, start=1)}
@@ -70,9 +91,14 @@ class Retriever:
                     dense_score=d_score.get(row),
                     sparse_rank=s_rank.get(row),
                     sparse_score=s_score.get(row),
+                    similarity=d_score[row] if row in d_score else _cosine(self.index.vectors, row, vector),
                 )
             )
         return sorted(hits, key=lambda h: -h.score)
+
+
+def _cosine(vectors: np.ndarray, row: int, vector: np.ndarray | None) -> float | None:
+    return None if vector is None or not len(vectors) else float(vectors[row] @ vector)
 
 
 def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:

@@ -1,0 +1,62 @@
+"""The web chat over corpus/: `python app.py [--index DIR] [--corpus PATH ...] [--host H] [--port N]`.
+
+Builds (or updates) the index first, with progress, then serves the chat on http://HOST:PORT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from qa.assistant import Assistant
+from qa.build import build_index
+from qa.cli import _Bars
+from qa.errors import QAError
+from qa.web import CSS, ChatApp, build_app
+
+ROOT = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="The web chat: answers are quotes from the articles.")
+    ap.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="PATH",
+        help="articles to index before serving (default: corpus/ when --index is not given)",
+    )
+    ap.add_argument("--no-build", action="store_true", help="serve the index as it is, without building")
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    args = ap.parse_args(argv)
+    # Without --index the app serves corpus/ from index/; with --index alone it serves that index as it is.
+    corpus = args.corpus or ([] if args.index else [ROOT / "corpus"])
+    args.index = args.index or ROOT / "index"
+    assistant, problem = None, None
+    try:
+        if corpus and not args.no_build:
+            print(f"Building the index of {', '.join(map(str, corpus))} in {args.index} ...", file=sys.stderr)
+            report = build_index(corpus, args.index, progress=_Bars())
+            print(f"Index ready: {report.articles} articles, {report.chunks} chunks.", file=sys.stderr)
+        assistant = Assistant.load(args.index)
+    except QAError as exc:  # the app still starts and says what is wrong in the chat
+        problem = f"No index can be opened: {exc}"
+        print(problem, file=sys.stderr)
+    demo = build_app(ChatApp(assistant, problem))
+    print(f"Serving on http://{args.host}:{args.port}", file=sys.stderr)
+    demo.queue(default_concurrency_limit=8).launch(
+        server_name=args.host, server_port=args.port, css=CSS, show_error=False, footer_links=["api"]
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
