@@ -160,7 +160,7 @@ _BARE = re.compile(
 )
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 # "that" before a noun is a determiner ("that article", "those mines"), not a pronoun.
-_THING_PRONOUN = re.compile(rf"\b(it|its|that|this|they|them|their)\b(?!\s+(?:{_DOC}|[a-z]+s)\b)", re.I)
+_THING_PRONOUN = re.compile(rf"\b(it|its|that|this|these|those|they|them|their)\b(?!\s+(?:{_DOC}|[a-z]+s)\b)", re.I)
 _AUX = {
     *("did", "does", "do", "is", "are", "was", "were", "has", "have", "had"),
     *("will", "would", "can", "could", "should"),
@@ -318,6 +318,9 @@ class Conversation:
         prev = last.query or ""
         cont = _CONTINUATION.match(q)
         body = q[cont.end() :] if cont else q
+        continued = False
+        if cont and _WH.match(body) and len(_words(body)) > 2:  # "And what would it cost?": a question of its own
+            cont, continued = None, True
         # A short fragment is a follow-up when it says so ("And X?") or shares a word with the previous question.
         shared = {_stem(w) for w in _words(body)} & {_stem(w) for w in _words(prev)} - _FUNCTION
         fragment = cont is not None or (not _WH.match(body) and len(_words(body)) <= 4 and bool(shared))
@@ -328,9 +331,14 @@ class Conversation:
             return Understood(intent="search", standalone=_substitute(prev, body), follow_up=True, boost=focus)
         if _PERSON_PRONOUN.search(body) or _THING_PRONOUN.search(body):
             rewritten = _resolve_pronouns(body, prev, last.answer)
-            if rewritten == body.strip():  # nothing to put in the pronoun's place: ask it after the last question
-                rewritten = f"{body.strip()} (after: {prev.strip()})"
+            if _THING_PRONOUN.search(rewritten) or rewritten == body.strip():
+                # a pronoun is left with nothing to put in its place: the question is asked after the last one
+                rewritten = f"{rewritten} (after: {prev.strip()})"
             return Understood(intent="search", standalone=rewritten, follow_up=True, boost=focus)
+        if continued or re.search(r"\bthen\b", body, re.I):
+            # "And what was the national average then?": asked in the frame of the last question
+            standalone = f"{body.strip()} (after: {prev.strip()})"
+            return Understood(intent="search", standalone=standalone, follow_up=True, boost=focus)
         content = [w for w in _words(body)[1:] if w.lower() not in _FUNCTION]
         if _WH.match(body) and len(_words(body)) <= 5 and len(content) <= 2 and not _names(body):
             # "Who won in 2019?": too little to stand alone; it is asked about the names of the last question
@@ -384,10 +392,15 @@ def _person(prev: str, answer: Answer) -> str | None:
     for q in answer.quotes:
         if q.speaker and not _ORG_WORDS.search(q.speaker) and not q.speaker.lower().startswith(("a ", "the ")):
             return q.speaker
-    for text in [prev, *(q.text for q in answer.quotes)]:
-        for m in _NAME.finditer(text):
-            if not _ORG_WORDS.search(m.group(0)):
-                return m.group(0)
+    # A name in the question or the quotes, the one whose surname the quotes repeat most ("Rob Gronkowski"
+    # over "Four-time Super Bowl").
+    texts = [prev, *(q.text for q in answer.quotes)]
+    names = list(
+        dict.fromkeys(m.group(0) for t in texts for m in _NAME.finditer(t) if not _ORG_WORDS.search(m.group(0)))
+    )
+    if names:
+        joined = " ".join(texts)
+        return max(names, key=lambda n: len(re.findall(rf"\b{re.escape(n.split()[-1])}\b", joined)))
     words = _words(prev)
     low = [w.lower() for w in words]
     # "What did the NATO chief warn?": the subject between the auxiliary and the verb.
@@ -423,14 +436,9 @@ def _resolve_pronouns(body: str, prev: str, answer: Answer) -> str:
         text = _PERSON_PRONOUN.sub(person_sub, text, count=1)
     topic = _topic(prev)
     if topic and not (person and person.lower() in topic.lower()):
-        text = re.sub(
-            r"\b(it|that|this)\b(?=[\s?.!]*(?:happen|take place|occur|start|begin|end|\?|$))",
-            topic,
-            text,
-            count=1,
-            flags=re.I,
-        )
-        text = re.sub(r"\bit\b", topic, text, count=1, flags=re.I) if text == body.strip() else text
+        # "When did it happen?": an event the last question named
+        event = r"\b(it|that|this)\b(?=\s+(?:happen|take place|occur|start|begin|end)\w*)"
+        text = re.sub(event, topic, text, count=1, flags=re.I)
     return text
 
 

@@ -45,7 +45,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if proc.poll() is not None:
                     pytest.fail(f"app.py exited with {proc.returncode}: {log.read_text()[-2000:]}")
                 try:
-                    urllib.request.urlopen(url, timeout=2)  # noqa: S310 (a local URL we started)
+                    urllib.request.urlopen(url, timeout=2)
                     break
                 except OSError:
                     time.sleep(1)
@@ -74,7 +74,7 @@ def test_gradio_client_asks_with_a_session(app_url: str) -> None:
 
 
 def test_page_sets_no_cookies_and_serves_the_app(app_url: str) -> None:
-    with urllib.request.urlopen(app_url, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(app_url, timeout=10) as response:
         assert response.status == 200
         assert response.headers.get("Set-Cookie") is None
 

@@ -18,7 +18,7 @@ HOSTILE = [
     "<script>alert('x')</script>",
     "<img src=x onerror=alert(1)>",
     "[click me](javascript:alert(1))",
-    "**bold** _it_ `code` $x^2$ <a href=\"javascript:alert(2)\">link</a>",
+    '**bold** _it_ `code` $x^2$ <a href="javascript:alert(2)">link</a>',
 ]
 
 
