@@ -37,3 +37,7 @@ class IndexBusy(QAError):
 
 class EmptyQuestion(QAError):
     """The question has no words to search for."""
+
+
+class IndexWriteError(QAError):
+    """Writing a new index version failed (a full disk, a read-only folder); the previous index is unchanged."""

@@ -62,7 +62,8 @@ def test_sigkill_during_build_leaves_the_old_index(tmp_path: Path) -> None:
     assert _answers(idx) == before
     _corpus(src, files=8, per_file=150)
     outcomes = []
-    for fraction in (0.1, 0.3, 0.5, 0.7, 0.85, 0.95):
+    # 22 moments spread over a build's life: start-up, reading, chunking, embedding, writing, the swap.
+    for fraction in [0.04 * i for i in range(1, 23)]:
         proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(full_seconds * fraction)
         proc.send_signal(signal.SIGKILL)
@@ -76,7 +77,8 @@ def test_sigkill_during_build_leaves_the_old_index(tmp_path: Path) -> None:
                 (src / f"part-{f:02d}.jsonl").unlink()
             build_index([src], idx, embedder=EMB)
             _corpus(src, files=8, per_file=150)
-    assert not all(outcomes), "every build finished before its kill; the test killed nothing"
+    assert len(outcomes) >= 20
+    assert sum(not o for o in outcomes) >= 10, "most builds finished before their kill; the test killed too little"
     subprocess.run(cmd, check=True, env=env, capture_output=True, cwd=tmp_path, timeout=300)
     final = _answers(idx)
     assert final[0] == after[0] and final == after
