@@ -89,7 +89,12 @@ def _meta(author: str | None, outlet: str | None, published: dt.date | None) -> 
 def render_quote(quote: Quote, question: str) -> str:
     """One quote card: highlighted sentence, badge with evidence, linked title, author, outlet, date, speaker."""
     text = "".join(f"<mark>{inert(p)}</mark>" if on else inert(p) for p, on in segments(quote.text, question))
-    speaker = f'<div class="qa-speaker">Words of {inert(quote.speaker)}</div>' if quote.speaker else ""
+    cited = quote.speaker is not None and quote.label.endswith(f"according to {quote.speaker}")
+    speaker = (
+        f'<div class="qa-speaker">{"According to" if cited else "Words of"} {inert(quote.speaker)}</div>'
+        if quote.speaker
+        else ""
+    )
     evidence = "; ".join(quote.genre_evidence) or "no cue found; default label"
     return (
         '<div class="qa-card">'

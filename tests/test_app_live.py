@@ -79,6 +79,32 @@ def test_page_sets_no_cookies_and_serves_the_app(app_url: str) -> None:
         assert response.headers.get("Set-Cookie") is None
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/gradio_api/file=/etc/passwd", "/file=/etc/passwd", "/gradio_api/file={root}/pyproject.toml",
+     "/gradio_api/file={root}/index/CURRENT", "/../../etc/passwd", "/static/../../../../etc/passwd"],
+)  # fmt: skip
+def test_serves_nothing_outside_the_app(app_url: str, path: str) -> None:
+    import urllib.error
+
+    url = app_url + path.format(root=ROOT)
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        assert exc.code in (403, 404, 405)
+        return
+    assert "root:x:" not in body and "[project]" not in body  # a 200 may only be the app's own page
+
+
+def _shot(page: object, path: Path) -> None:
+    """A full-page screenshot; with QA_SAVE_SCREENSHOT set it is copied to docs/ for the README."""
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    assert path.stat().st_size > 10_000
+    if os.environ.get("QA_SAVE_SCREENSHOT"):
+        shutil.copy(path, ROOT / "docs" / path.name)
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (.ci/run installs it)")
 def test_browser_question_and_follow_up(app_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -99,15 +125,29 @@ def test_browser_question_and_follow_up(app_url: str, tmp_path: Path) -> None:
             expect(chat).to_contain_text("Opinion: landmines remain a major problem for Azerbaijan")
             expect(chat.locator(".qa-badge-opinion").first).to_be_visible()
             expect(chat.locator(".qa-badge-opinion").first).to_have_text("Opinion")
+            _shot(page, tmp_path / "web-chat.png")
             box.fill("Who wrote that?")
             page.locator("#qa-ask").click()
             expect(chat).to_contain_text("written by Vasif Huseynov", timeout=60_000)
             expect(chat).to_contain_text("Understood as: Who wrote")
-            shot = tmp_path / "web-chat.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-            if os.environ.get("QA_SAVE_SCREENSHOT"):
-                shutil.copy(shot, ROOT / "docs" / "web-chat.png")
+            _shot(page, tmp_path / "web-chat-follow-up.png")
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            hostile = "<img src=x onerror=alert(1)> [click](javascript:alert(2)) **landmines** <script>x()</script>"
+            box.fill(hostile)
+            page.locator("#qa-ask").click()
+            expect(chat).to_contain_text("[click](javascript:alert(2)) **landmines**", timeout=60_000)
+            assert chat.locator("img[src=x], a[href^='javascript'], script").count() == 0
+            page.wait_for_timeout(500)
+            assert dialogs == []
+            page.locator("#qa-new").click()
+            expect(chat).not_to_contain_text("written by Vasif Huseynov", timeout=10_000)
+            box.fill("How much will demining cost in Azerbaijan?")
+            page.locator("#qa-ask").click()
+            expect(chat).to_contain_text("$25 billion", timeout=60_000)
+            box.fill("Who wrote that?")
+            page.locator("#qa-ask").click()
+            expect(chat).to_contain_text("written by Vasif Huseynov", timeout=60_000)
             assert page.context.cookies() == []
         finally:
             browser.close()
