@@ -248,10 +248,14 @@ class Conversation:
             self.turns.clear()
             self.filters = Filters()
 
+    # Follow-ups only look a few turns back; a long-lived session keeps this many, so its memory stays bounded.
+    MAX_TURNS = 50
+
     def add(self, turn: Turn) -> None:
-        """Record a turn."""
+        """Record a turn (the oldest is dropped past MAX_TURNS)."""
         with self.lock:
             self.turns.append(turn)
+            del self.turns[: -self.MAX_TURNS]
 
     @property
     def last(self) -> Turn | None:

@@ -236,3 +236,11 @@ def test_cli_eval_dialogues_writes_the_report(index_dir: Path, tmp_path: Path) -
     keys = ["dialogues", "turns", "follow_up_turns", "answer_in_quote@3", "follow_up_right", "dialogues_all_right"]
     keys += ["standalone_answer_in_quote@3", "standalone_follow_up_right", "genre_accuracy", "abstention_f1"]
     assert all(key in data for key in keys) and data["dialogues"] == 3
+
+
+def test_history_is_bounded(assistant: Assistant) -> None:
+    conv = Conversation()
+    for _ in range(Conversation.MAX_TURNS + 5):
+        assistant.ask("How many anti-tank mines did ANAMA defuse last year?", conversation=conv)
+    assert len(conv.turns) == Conversation.MAX_TURNS
+    assert assistant.ask("Who wrote that?", conversation=conv).sources[0].article_id == OP_ED

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CORPUS, ROOT
 
+from qa.assistant import Assistant
 from qa.build import build_index
+from qa.config import Settings
 from qa.embed import HashEmbedder
 from qa.index import Index
 
@@ -23,6 +26,8 @@ QUESTIONS = ["harbour ships waited", "mayor welcomed the news", "storm damage in
 
 def _corpus(folder: Path, files: int, per_file: int) -> None:
     folder.mkdir(exist_ok=True)
+    for seed in CORPUS.iterdir():  # the seed articles too: the seed gold questions are asked after every kill
+        (folder / seed.name).write_bytes(seed.read_bytes())
     for f in range(files):
         rows = []
         for i in range(per_file):
@@ -34,10 +39,16 @@ def _corpus(folder: Path, files: int, per_file: int) -> None:
         (folder / f"part-{f:02d}.jsonl").write_text("\n".join(rows) + "\n")
 
 
-def _answers(index_dir: Path) -> tuple[int, list[list[tuple[int, float]]]]:
+SEED_GOLD = [json.loads(line)["question"] for line in (ROOT / "eval" / "seed_gold.jsonl").read_text().splitlines()]
+
+
+def _answers(index_dir: Path) -> tuple[int, list[list[tuple[int, float]]], list[str]]:
+    """The index's size, raw search results, and the full answers to the seed gold questions."""
     index = Index.load(index_dir)
     results = index.dense_search(EMB.embed(QUESTIONS), 5) + index.bm25_search(QUESTIONS, 5)
-    return index.manifest.chunks, results
+    assistant = Assistant(index, EMB, Settings(model=EMB.name))
+    answers = [a.model_dump_json() for a in assistant.ask_many(SEED_GOLD)]
+    return index.manifest.chunks, results, answers
 
 
 @pytest.mark.integration
