@@ -7,15 +7,16 @@ its own; `follow_up` (default: every turn after the first) says whether the turn
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field
 
 from .assistant import Assistant
 from .chat import Conversation
 from .errors import QAError
+from .evaluate import read_jsonl
 from .metrics import answer_in_quotes, genre_family, mean, percentile, prf
 from .models import Answer, Record
 
@@ -39,45 +40,20 @@ class Dialogue(Record):
     """A gold dialogue: turns asked in order in one conversation."""
 
     id: str
-    turns: tuple[GoldTurn, ...]
+    turns: tuple[GoldTurn, ...] = Field(min_length=1)
 
 
 def read_dialogues(path: Path) -> list[Dialogue]:
     """Dialogues from a JSONL file; a malformed line is a DialogueError naming it."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DialogueError(f"{path}: cannot read the dialogue file ({exc})") from exc
-    out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            if not isinstance(raw, dict):
-                raise DialogueError(f"{path}:{number}: expected a JSON object, got {type(raw).__name__}")
-            dialogue = Dialogue.model_validate(
-                {
-                    "id": raw.get("id"),
-                    "turns": [
-                        {k: v for k, v in t.items() if k in GoldTurn.model_fields}
-                        for t in raw.get("turns") or []
-                        if isinstance(t, dict)
-                    ],
-                }
-            )
-        except json.JSONDecodeError as exc:
-            raise DialogueError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise DialogueError(f"{path}:{number}: field '{where}': {err['msg']}") from exc
-        if not dialogue.turns:
-            raise DialogueError(f"{path}:{number}: dialogue {dialogue.id!r} has no turns")
-        out.append(dialogue)
-    if not out:
-        raise DialogueError(f"{path}: no dialogues")
-    return out
+
+    def pick(raw: dict[str, Any]) -> dict[str, Any]:
+        turns = [t for t in raw.get("turns") or [] if isinstance(t, dict)]
+        return {
+            "id": raw.get("id"),
+            "turns": [{k: v for k, v in t.items() if k in GoldTurn.model_fields} for t in turns],
+        }
+
+    return read_jsonl(path, Dialogue, DialogueError, "dialogue", pick)
 
 
 def turn_right(turn: GoldTurn, answer: Answer) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError
 
@@ -19,6 +20,7 @@ from .models import Answer, Article, Record
 from .retrieve import Mode
 
 RECALL_KS = tuple(range(1, 11))
+R = TypeVar("R", bound=Record)
 
 
 class GoldError(QAError):
@@ -82,12 +84,15 @@ class EvalReport(Record):
         return out
 
 
-def read_gold(path: Path) -> list[GoldQuestion]:
-    """Gold questions from a JSONL file; a malformed line is a GoldError naming it."""
+def read_jsonl(
+    path: Path, model: type[R], error: type[QAError], what: str, pick: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[R]:
+    """Records of `model` from a JSONL file, one per non-blank line; `pick` selects the fields of each object.
+    A malformed line is an `error` naming the file, the line and, for a bad value, the field."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoldError(f"{path}: cannot read the gold file ({exc})") from exc
+        raise error(f"{path}: cannot read the {what.split()[0]} file ({exc})") from exc
     out = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -95,18 +100,26 @@ def read_gold(path: Path) -> list[GoldQuestion]:
         try:
             raw = json.loads(line)
             if not isinstance(raw, dict):
-                raise GoldError(f"{path}:{number}: expected a JSON object, got {type(raw).__name__}")
-            fields = {k: raw[k] for k in GoldQuestion.model_fields if k in raw and raw[k] is not None}
-            out.append(GoldQuestion.model_validate(fields))
+                raise error(f"{path}:{number}: expected a JSON object, got {type(raw).__name__}")
+            out.append(model.model_validate(pick(raw)))
         except json.JSONDecodeError as exc:
-            raise GoldError(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
+            raise error(f"{path}:{number}: invalid JSON ({exc.msg})") from exc
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
-            raise GoldError(f"{path}:{number}: field '{where}': {err['msg']}") from exc
+            raise error(f"{path}:{number}: field '{where}': {err['msg']}") from exc
     if not out:
-        raise GoldError(f"{path}: no gold questions")
+        raise error(f"{path}: no {what}s")
     return out
+
+
+def read_gold(path: Path) -> list[GoldQuestion]:
+    """Gold questions from a JSONL file; a malformed line is a GoldError naming it."""
+
+    def pick(raw: dict[str, Any]) -> dict[str, Any]:
+        return {k: raw[k] for k in GoldQuestion.model_fields if k in raw and raw[k] is not None}
+
+    return read_jsonl(path, GoldQuestion, GoldError, "gold question", pick)
 
 
 def _run(assistant: Assistant, gold: list[GoldQuestion], k: int, retriever: Mode) -> list[tuple[Answer, float]]:

@@ -137,6 +137,7 @@ def main() -> None:
             "server_rss_mib_first_last_max": [round(memory[0]), round(memory[-1]), round(max(memory))]
             if memory
             else None,
+            "server_rss_mib_every_30s": [round(x) for x in memory[::6]],
             "first_errors": errors[:5],
             "first_mismatches": mismatches[:5],
         }
