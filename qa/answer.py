@@ -40,6 +40,8 @@ LEXICAL_WEIGHT = 0.5
 # A best sentence shorter than this rarely stands alone; the next sentence is quoted with it.
 SHORT_SENTENCE = 80
 _WORDS = re.compile(r"\S+")
+# A sentence that opens like this carries on from the one before: quoted together, the answer keeps its subject.
+_CARRIES_ON = re.compile(r"(?:These|This|Those|That|It|Its|They|Their|Such)\b")
 # Questions that ask for an amount, a share or a time are answered by sentences with a number in them.
 _WANTS_NUMBER = re.compile(
     r"\b(how (much|many|long|far|old|often|big|large)|what (percentage|share|proportion|number|year|date)|when)\b", re.I
@@ -161,7 +163,7 @@ class AnswerBuilder:
         out: list[tuple[float, float, Hit, int, int]] = []
         taken: dict[str, list[tuple[int, int]]] = {}
         for score, d, hit, s, e in scored:
-            e = self._extend(hit, s, e)
+            e = self._extend(hit, s, e, hit.chunk.text)
             spans = taken.setdefault(hit.chunk.article_id, [])
             if any(s < te and ts < e for ts, te in spans):
                 continue
@@ -172,11 +174,16 @@ class AnswerBuilder:
         return out
 
     @staticmethod
-    def _extend(hit: Hit, start: int, end: int) -> int:
-        """The end of the quote: a short sentence takes the next one of its chunk along."""
+    def _extend(hit: Hit, start: int, end: int, text: str) -> int:
+        """The end of the quote: a short sentence takes the next one of its chunk along, and so does a sentence
+        whose successor carries on from it ("These maps indicated ...", "It was ...")."""
         sents = list(hit.chunk.sentences)
         i = sents.index((start, end))
-        return sents[i + 1][1] if end - start < SHORT_SENTENCE and i + 1 < len(sents) else end
+        if i + 1 >= len(sents):
+            return end
+        nxt = sents[i + 1]
+        carries_on = _CARRIES_ON.match(text[nxt[0] - hit.chunk.start : nxt[1] - hit.chunk.start]) is not None
+        return nxt[1] if end - start < SHORT_SENTENCE or carries_on else end
 
     def quote(self, article: Article, hit: Hit, start: int, end: int, score: float) -> Quote:
         """The quote of `article.text[start:end]`, checked, attributed and labelled."""
