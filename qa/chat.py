@@ -213,7 +213,6 @@ _ORG_WORDS = re.compile(
     r"|Centre|Center|Department|Committee|Commission|Bank|Party|Army|Forces|University|Company|Group)\b"
 )
 _NAME = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)+")
-_TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
 
 
 def _words(text: str) -> list[str]:
