@@ -12,6 +12,7 @@ from .embed import DEFAULT_MODEL, Embedder, load_embedder, model_name
 from .errors import EmptyQuestion, QAError
 from .index import Index
 from .models import Answer, Article, Filters, Hit, Quote
+from .rerank import CrossEncoderReranker, Reranker, rerank
 from .retrieve import Mode, Retriever, diversify
 from .sources import source_of, source_summary, standalone_for
 
@@ -33,11 +34,16 @@ def clean_question(question: str) -> str:
 class Assistant:
     """Answers questions from one index with exact quotes; safe to share between threads."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None) -> None:
+    def __init__(
+        self, index: Index, embedder: Embedder, settings: Settings | None = None, reranker: Reranker | None = None
+    ) -> None:
         if embedder.name != index.manifest.model:
             raise QAError(f"embedder {embedder.name!r} does not match the index's model {index.manifest.model!r}")
         self.index = index
         self.settings = settings or Settings()
+        if reranker is None and self.settings.reranker:
+            reranker = CrossEncoderReranker(self.settings.reranker)
+        self.reranker = reranker
         self.retriever = Retriever(index, embedder, self.settings)
         self.builder = AnswerBuilder(embedder, self.settings)
 
@@ -100,6 +106,8 @@ class Assistant:
         ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors)
         for question, vector, ranked in zip(cleaned, vectors, ranked_all, strict=True):
             ranked = _boost(ranked, prefer)
+            if self.reranker is not None:
+                ranked = rerank(question, ranked, self.reranker, self.settings.rerank_depth)
             shown = diversify(ranked, k, self.settings.per_article)
             # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
             pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())

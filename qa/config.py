@@ -52,6 +52,10 @@ class Settings(BaseModel):
     # is 7x faster than 24 and scored better on news_qa and the seed gold (see the README's reference results).
     sentence_pool: int = Field(default=0, ge=0)
     max_quotes: int = Field(default=3, gt=0)
+    # An optional cross-encoder (a local sentence-transformers folder or cached name) reorders the `rerank_depth`
+    # best fused hits. None by default: the pipeline must reach its targets without one.
+    reranker: str | None = None
+    rerank_depth: int = Field(default=20, gt=0)
     abstain_below: float = Field(default=0.41, ge=-1.0, le=1.0)
     # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.
     chunk_sentences: int = Field(default=4, ge=1)
