@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -44,6 +45,19 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
+M = TypeVar("M")
+
+
+def load_local(load: Callable[[], M], what: str, hint: str) -> M:
+    """`load()`, with a missing model (not a local folder, not in the cache) as a ModelNotFound naming `what`."""
+    try:
+        return load()
+    except (OSError, ValueError) as exc:
+        raise ModelNotFound(
+            f"{what} is not a local folder nor in the local cache; {hint} (nothing is downloaded)"
+        ) from exc
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded from disk only (never downloaded)."""
 
@@ -57,13 +71,11 @@ class SentenceTransformerEmbedder:
         hf_logging.disable_progress_bar()  # the CLI draws its own progress; library bars would garble it
 
         source = str(default_model_path()) if model == DEFAULT_MODEL else model
-        try:
-            self._model = SentenceTransformer(source, device="cpu", local_files_only=True)
-        except (OSError, ValueError) as exc:
-            raise ModelNotFound(
-                f"embedding model {model!r} is not a local folder nor in the local cache; "
-                "give a path to a sentence-transformers model folder (nothing is downloaded)"
-            ) from exc
+        self._model = load_local(
+            lambda: SentenceTransformer(source, device="cpu", local_files_only=True),
+            f"embedding model {model!r}",
+            "give a path to a sentence-transformers model folder",
+        )
         self.name = model_name(model)
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of() or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Protocol
 
-from .errors import ModelNotFound
+from .embed import load_local
 from .models import Hit
 
 
@@ -24,13 +24,11 @@ class CrossEncoderReranker:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import CrossEncoder
 
-        try:
-            self._model = CrossEncoder(model, device="cpu", local_files_only=True)
-        except (OSError, ValueError) as exc:
-            raise ModelNotFound(
-                f"reranker model {model!r} is not a local folder nor in the local cache; give a path to a "
-                "sentence-transformers cross-encoder folder, or leave Settings.reranker unset (nothing is downloaded)"
-            ) from exc
+        self._model = load_local(
+            lambda: CrossEncoder(model, device="cpu", local_files_only=True),
+            f"reranker model {model!r}",
+            "give a path to a sentence-transformers cross-encoder folder, or leave Settings.reranker unset",
+        )
         self.name = model
 
     def score(self, question: str, texts: list[str]) -> list[float]:
