@@ -145,15 +145,15 @@ class AnswerBuilder:
         q_tokens = set(tokenize([question])[0])
         lexical = [len(q_tokens & set(t)) / max(len(q_tokens), 1) for t in tokenize(texts)]
         chunk_sim = [unique[k].similarity or 0.0 for k in keys]
-        guess = [LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * chunk_sim[i] for i in range(len(keys))]
         # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
         dense = np.asarray(chunk_sim, dtype=np.float32)
-        keep = sorted(range(len(keys)), key=lambda i: -guess[i])[: self.settings.sentence_pool]
-        if keep:
+        if self.settings.sentence_pool:
+            guess = [LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * chunk_sim[i] for i in range(len(keys))]
+            keep = sorted(range(len(keys)), key=lambda i: -guess[i])[: self.settings.sentence_pool]
             if vector is None:
                 vector = self.embedder.embed([question])[0]
             dense[keep] = self.embedder.embed([texts[i] for i in keep]) @ vector
-        bonus = NUMBER_BONUS if _WANTS_NUMBER.search(question) else 0.0
+        bonus = NUMBER_BONUS if wants_number(question) else 0.0
         scored = []
         for i, (aid, s, e) in enumerate(keys):
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
@@ -163,7 +163,7 @@ class AnswerBuilder:
         out: list[tuple[float, float, Hit, int, int]] = []
         taken: dict[str, list[tuple[int, int]]] = {}
         for score, d, hit, s, e in scored:
-            e = self._extend(hit, s, e, hit.chunk.text)
+            e = self._extend(hit, s, e)
             spans = taken.setdefault(hit.chunk.article_id, [])
             if any(s < te and ts < e for ts, te in spans):
                 continue
@@ -174,7 +174,7 @@ class AnswerBuilder:
         return out
 
     @staticmethod
-    def _extend(hit: Hit, start: int, end: int, text: str) -> int:
+    def _extend(hit: Hit, start: int, end: int) -> int:
         """The end of the quote: a short sentence takes the next one of its chunk along, and so does a sentence
         whose successor carries on from it ("These maps indicated ...", "It was ...")."""
         sents = list(hit.chunk.sentences)
@@ -182,7 +182,7 @@ class AnswerBuilder:
         if i + 1 >= len(sents):
             return end
         nxt = sents[i + 1]
-        carries_on = _CARRIES_ON.match(text[nxt[0] - hit.chunk.start : nxt[1] - hit.chunk.start]) is not None
+        carries_on = _CARRIES_ON.match(hit.chunk.text, nxt[0] - hit.chunk.start) is not None
         return nxt[1] if end - start < SHORT_SENTENCE or carries_on else end
 
     def quote(self, article: Article, hit: Hit, start: int, end: int, score: float) -> Quote:

@@ -125,10 +125,10 @@ class Assistant:
         filters: Filters | None,
     ) -> Answer:
         """The answer to one conversational turn, as `plan` says."""
-        merged = _merge(conversation.filters, filters)
         if plan.intent == "filter":
             conversation.filters = conversation.filters.model_copy(update={"genres": plan.genres or ()})
-            merged = _merge(conversation.filters, filters)
+        merged = _merge(conversation.filters, filters)
+        if plan.intent == "filter":
             last = conversation.last_search
             if last is None:
                 return _notice(question, plan.standalone)

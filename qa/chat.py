@@ -115,7 +115,6 @@ _TOPIC_TAIL = re.compile(
     rf"\b{_REF} (?:about|on|regarding) (?P<topic>.+?)(?: published| written| an? {_GENRE}\w*(?: piece)?)?\s*\??$", re.I
 )
 _ABOUT = r"(?:about|on|regarding)"
-_NAMED_OK: tuple[Field, ...] = ("author", "outlet", "date", "genre")
 _NAMED_SOURCE: dict[Field, re.Pattern[str]] = {
     "author": _any(rf"^who (?:wrote|writes|has written|authored|penned|is the author of) {_REF} {_ABOUT}"),
     "outlet": _any(rf"^(?:which|what) (?:outlet|publication|site|newspaper) (?:published|ran|carried) {_REF} {_ABOUT}"),
@@ -161,52 +160,12 @@ _BARE = re.compile(
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 # "that" before a noun is a determiner ("that article", "those mines"), not a pronoun.
 _THING_PRONOUN = re.compile(rf"\b(it|its|that|this|these|those|they|them|their)\b(?!\s+(?:{_DOC}|[a-z]+s)\b)", re.I)
-_AUX = {
-    *("did", "does", "do", "is", "are", "was", "were", "has", "have", "had"),
-    *("will", "would", "can", "could", "should"),
-}
+_AUX = frozenset("did does do is are was were has have had will would can could should".split())
 _WH = re.compile(rf"^(?:who|whom|whose|what|which|when|where|why|how|{'|'.join(sorted(_AUX))})\b", re.I)
-_FUNCTION = {
-    "how",
-    "many",
-    "much",
-    "what",
-    "which",
-    "who",
-    "when",
-    "where",
-    "why",
-    "the",
-    "a",
-    "an",
-    "of",
-    "did",
-    "does",
-    "do",
-    "is",
-    "are",
-    "was",
-    "were",
-    "has",
-    "have",
-    "had",
-    "in",
-    "on",
-    "for",
-    "to",
-    "by",
-    "with",
-    "about",
-    "and",
-    "or",
-    "last",
-    "this",
-    "that",
-    "its",
-    "their",
-    "his",
-    "her",
-}
+_FUNCTION = frozenset(
+    "how many much what which who when where why the a an of did does do is are was were has have had in on for to "
+    "by with about and or last this that its their his her".split()
+)
 _PREPOSITIONS = {"for", "on", "about", "of", "in", "against", "after", "before", "during", "over", "behind", "from"}
 _ORG_WORDS = re.compile(
     r"\b(?:Ministry|Agency|Office|Court|Union|Nations|Programme|Program|Institute|Council|Government|Service|NATO|Nato"
@@ -257,11 +216,6 @@ class Conversation:
             del self.turns[: -self.MAX_TURNS]
 
     @property
-    def last(self) -> Turn | None:
-        """The latest turn, if any."""
-        return self.turns[-1] if self.turns else None
-
-    @property
     def last_search(self) -> Turn | None:
         """The latest turn that searched the corpus (its standalone question is the current topic)."""
         return next((t for t in reversed(self.turns) if t.query), None)
@@ -292,7 +246,7 @@ class Conversation:
                 intent="filter", standalone=f"Show only {', '.join(genres)} articles", genres=genres, follow_up=True
             )
         for field, rule in _SOURCE_RULES:
-            if rule.search(q) or (field in _NAMED_OK and _NAMED_SOURCE[field].search(q)):
+            if rule.search(q) or (field in _NAMED_SOURCE and _NAMED_SOURCE[field].search(q)):
                 named = _TOPIC_TAIL.search(q)
                 if named:  # "Who wrote the op-ed about landmines?": the article is found by searching
                     return Understood(intent="source", standalone=q, field=field, topic=named.group("topic"))
@@ -319,6 +273,13 @@ class Conversation:
         if last is None:
             return Understood(intent="search", standalone=q)
         prev = last.query or ""
+
+        def follow(standalone: str) -> Understood:
+            return Understood(intent="search", standalone=standalone, follow_up=True, boost=focus)
+
+        def after(text: str) -> Understood:  # asked in the frame of the last question
+            return follow(f"{text} (after: {prev.strip()})")
+
         cont = _CONTINUATION.match(q)
         body = q[cont.end() :] if cont else q
         continued = False
@@ -328,27 +289,22 @@ class Conversation:
         shared = {_stem(w) for w in _words(body)} & {_stem(w) for w in _words(prev)} - _FUNCTION
         fragment = cont is not None or (not _WH.match(body) and len(_words(body)) <= 4 and bool(shared))
         if _BARE.match(body):  # "When?", "In which district?", "By whom?", "In acres?": asked of the last topic
-            standalone = f"{prev.rstrip(' ?.!')}? {body.strip().rstrip(' ?.!')}?"
-            return Understood(intent="search", standalone=standalone, follow_up=True, boost=focus)
+            return follow(f"{prev.rstrip(' ?.!')}? {body.strip().rstrip(' ?.!')}?")
         if fragment and body.strip(" ?.!"):
-            return Understood(intent="search", standalone=_substitute(prev, body), follow_up=True, boost=focus)
+            return follow(_substitute(prev, body))
         if _PERSON_PRONOUN.search(body) or _THING_PRONOUN.search(body):
             rewritten = _resolve_pronouns(body, prev, last.answer)
             if _THING_PRONOUN.search(rewritten) or rewritten == body.strip():
-                # a pronoun is left with nothing to put in its place: the question is asked after the last one
-                rewritten = f"{rewritten} (after: {prev.strip()})"
-            return Understood(intent="search", standalone=rewritten, follow_up=True, boost=focus)
+                return after(rewritten)  # a pronoun is left with nothing to put in its place
+            return follow(rewritten)
         if continued or re.search(r"\bthen\b", body, re.I):
-            # "And what was the national average then?": asked in the frame of the last question
-            standalone = f"{body.strip()} (after: {prev.strip()})"
-            return Understood(intent="search", standalone=standalone, follow_up=True, boost=focus)
+            return after(body.strip())  # "And what was the national average then?"
         content = [w for w in _words(body)[1:] if w.lower() not in _FUNCTION]
         if _WH.match(body) and len(_words(body)) <= 5 and len(content) <= 2 and not _names(body):
             # "Who won in 2019?": too little to stand alone; it is asked about the names of the last question
             names = [n for n in _names(prev) if n.lower() not in body.lower()]
             if names:
-                standalone = f"{body.rstrip(' ?.!')} ({', '.join(names)})?"
-                return Understood(intent="search", standalone=standalone, follow_up=True, boost=focus)
+                return follow(f"{body.rstrip(' ?.!')} ({', '.join(names)})?")
         return Understood(intent="search", standalone=q)  # self-contained: a new topic, nothing inherited
 
 

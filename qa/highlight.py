@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .answer import wants_number
+from .sparse import stem
 
 _WORD = re.compile(r"[\w'’]+(?:[.,-][\w'’]+)*")
 _STOP = frozenset(
@@ -15,23 +16,17 @@ _STOP = frozenset(
 )
 
 
-def _stem(word: str) -> str:
-    w = word.lower().strip("'’")
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
-
-
 def highlight_spans(text: str, question: str) -> list[tuple[int, int]]:
     """(start, end) offsets in `text` of the words that answer `question`: words the question shares, and numbers
     when it asks for an amount or a date. Offsets are into `text`, so the quote itself is never altered."""
-    wanted = {_stem(m.group(0)) for m in _WORD.finditer(question) if m.group(0).lower() not in _STOP}
+    wanted = {stem(m.group(0).strip("'’")) for m in _WORD.finditer(question) if m.group(0).lower() not in _STOP}
     numbers = wants_number(question)
     spans = []
     for m in _WORD.finditer(text):
         word = m.group(0)
-        if (word.lower() not in _STOP and _stem(word) in wanted) or (numbers and any(ch.isdigit() for ch in word)):
+        if (word.lower() not in _STOP and stem(word.strip("'’")) in wanted) or (
+            numbers and any(ch.isdigit() for ch in word)
+        ):
             spans.append((m.start(), m.end()))
     return spans
 

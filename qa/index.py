@@ -155,14 +155,7 @@ class Index:
         """A mask of the chunk rows whose article passes `filters`, or None when nothing is filtered."""
         if filters is None or not filters.active:
             return None
-        if self._meta is None:
-            self._meta = self.store.article_meta()  # read once; an index never changes once written
-        passing = {
-            aid
-            for aid, genre, outlet, authors, published in self._meta
-            if (not filters.articles or aid in filters.articles)
-            and filters.allows(genre, outlet, authors, dt.date.fromisoformat(published) if published else None)
-        }
+        passing = set(self.article_ids(filters))
         return np.fromiter((c.article_id in passing for c in self.chunks), dtype=bool, count=len(self.chunks))
 
     def article(self, article_id: str) -> Article | None:
@@ -170,9 +163,18 @@ class Index:
         return self.store.article(article_id)
 
     def article_ids(self, filters: Filters | None = None) -> list[str]:
-        """Ids of the articles that pass `filters`, in index order."""
-        mask = self.allowed_rows(filters)
-        return list(dict.fromkeys(c.article_id for i, c in enumerate(self.chunks) if mask is None or mask[i]))
+        """Ids of the articles that pass `filters` (all of them without)."""
+        if self._meta is None:
+            self._meta = self.store.article_meta()  # read once; an index never changes once written
+        return [
+            aid
+            for aid, genre, outlet, authors, published in self._meta
+            if filters is None
+            or (
+                (not filters.articles or aid in filters.articles)
+                and filters.allows(genre, outlet, authors, dt.date.fromisoformat(published) if published else None)
+            )
+        ]
 
     def chunks_of(self, article_id: str) -> list[tuple[int, Chunk]]:
         """(row, chunk) of one article, in text order."""

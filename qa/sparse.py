@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -11,10 +13,17 @@ import numpy as np
 _THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 
 
-def _stemmer() -> object:
+@functools.cache
+def _stemmer() -> Any:
+    """The Snowball English stemmer, made once (PyStemmer objects are safe to share for reading)."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    """One lower-cased word as BM25 indexes it: "defused" -> "defus"."""
+    return str(_stemmer().stemWord(word.lower()))
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
