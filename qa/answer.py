@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 from urllib.parse import quote as urlquote
 
 import numpy as np
 
+from .chunk import sentence_spans
 from .config import Settings
 from .embed import Embedder
 from .errors import QAError
 from .models import OPINION_FAMILY, Answer, Article, Hit, Quote
-from .sparse import tokenize
+from .sparse import base_forms, tokenize
 from .speech import attribution
 
 ABSTAIN = "The articles in this corpus don't answer that."
@@ -37,18 +39,52 @@ SOURCE_NAMES = {
 }
 # Lexical and dense evidence weigh the same in a sentence's score; neither alone is reliable on short sentences.
 LEXICAL_WEIGHT = 0.5
+# Share of a sentence's word overlap that comes from it together with its neighbours: the answer often sits in a
+# sentence whose neighbours hold the rest of the question's words.
+CONTEXT_WEIGHT = 0.3
+# A sentence of a chunk that retrieval ranked lower loses this much times its chunk's shortfall from the best
+# fused score (the best chunk's sentences lose nothing, so Answer.confidence keeps its scale).
+RETRIEVAL_WEIGHT = 0.2
+# With Settings.sentence_pool, an embedded sentence's own similarity weighs this much beside its chunk's.
+SENTENCE_WEIGHT = 0.3
 # A best sentence shorter than this rarely stands alone; the next sentence is quoted with it.
 SHORT_SENTENCE = 80
 _WORDS = re.compile(r"\S+")
 # A sentence that opens like this carries on from the one before: quoted together, the answer keeps its subject.
 _CARRIES_ON = re.compile(r"(?:These|This|Those|That|It|Its|They|Their|Such)\b")
+# A sentence that opens by pointing back ("He said", "But these devices", "The company's") needs the one before it.
+_POINTS_BACK = re.compile(
+    r"(?:(?:But|And|So|Still|Yet|Now|However|Instead|Meanwhile|Then)\b,?\s+)?"
+    r"(?:He|She|It|They|His|Her|Its|Their|Them|These|Those|This|Such|The\s+(?:company|team|group|agency|man|woman|"
+    r"couple|firm|country|city|state|move|decision|deal|plan|bill|law|rule|measure|incident|attack|case|report|"
+    r"study|star|singer|actor|player|president|official|leader)(?:’s|'s)?)\b"
+)
+# "these devices", "those talks" anywhere in the sentence point back too ("those who ..." does not).
+_DEMONSTRATIVE = re.compile(r"\b[Tt]h(?:ese|ose)\s+(?!who\b|which\b|that\b|of\b|in\b|with\b)[a-z]+")
+# How far back the sentence before is looked for; a longer one is not taken along.
+_LOOK_BACK = 400
 # Questions that ask for an amount, a share or a time are answered by sentences with a number in them.
 _WANTS_NUMBER = re.compile(
-    r"\b(how (much|many|long|far|old|often|big|large)|what (percentage|share|proportion|number|year|date)|when)\b", re.I
+    r"\b(how (much|many|long|far|old|often|big|large)|what (percentage|share|proportion|number|year|date)|when"
+    r"|what(?:'s|’s| is| was| are| were| will be)? (?:the |an? )?(?:\w+ )?"
+    r"(?:price|cost|budget|worth|value|amount|total|figure|estimate|rate|toll|age|salary|fee|fine|size)\b)",
+    re.I,
 )
 # Added to the score of a sentence holding a number when the question wants one: enough to break ties between
 # sentences on the topic, too little to lift an off-topic one.
 NUMBER_BONUS = 0.15
+# A number as written ("2.5", "8,780", "187"); only numbers the question doesn't hold count towards the bonus.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+class Candidate(NamedTuple):
+    """A quotable span: `focus` is where its answering sentence starts, `start`..`end` what is quoted."""
+
+    score: float
+    hit: Hit
+    start: int
+    end: int
+    focus: int
 
 
 def wants_number(question: str) -> bool:
@@ -106,8 +142,10 @@ class AnswerBuilder:
         """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first;
         `vector` is the question's embedding when the caller has it."""
         candidates = self._candidates(question, hits, articles, vector)
-        quotes = [self.quote(articles[h.chunk.article_id], h, s, e, score) for score, _, h, s, e in candidates]
-        confidence = round(max(c[0] for c in candidates), 4) if candidates else None
+        quotes = [
+            self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
+        ]
+        confidence = round(max(c.score for c in candidates), 4) if candidates else None
         abstained = confidence is None or confidence < self.settings.abstain_below
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
@@ -132,8 +170,8 @@ class AnswerBuilder:
 
     def _candidates(
         self, question: str, hits: list[Hit], articles: dict[str, Article], vector: np.ndarray | None = None
-    ) -> list[tuple[float, float, Hit, int, int]]:
-        """(score, dense similarity, hit, start, end) of the best non-overlapping spans, best first."""
+    ) -> list[Candidate]:
+        """The best non-overlapping quotable spans, best first."""
         unique: dict[tuple[str, int, int], Hit] = {}
         for hit in hits:  # overlapping chunks share sentences; score each sentence once
             for s, e in hit.chunk.sentences:
@@ -142,8 +180,10 @@ class AnswerBuilder:
             return []
         keys = list(unique)
         texts = [articles[a].text[s:e] for a, s, e in keys]
-        q_tokens = set(tokenize([question])[0])
-        lexical = [len(q_tokens & set(t)) / max(len(q_tokens), 1) for t in tokenize(texts)]
+        q_tokens = set(base_forms(tokenize([question])[0]))
+        toks = [set(base_forms(t)) for t in tokenize(texts)]
+        lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
+        lexical = _with_context(keys, toks, q_tokens, lexical, articles)
         chunk_sim = [unique[k].similarity or 0.0 for k in keys]
         # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
         dense = np.asarray(chunk_sim, dtype=np.float32)
@@ -152,23 +192,28 @@ class AnswerBuilder:
             keep = sorted(range(len(keys)), key=lambda i: -guess[i])[: self.settings.sentence_pool]
             if vector is None:
                 vector = self.embedder.embed([question])[0]
-            dense[keep] = self.embedder.embed([texts[i] for i in keep]) @ vector
+            own = self.embedder.embed([texts[i] for i in keep]) @ vector
+            dense[keep] = SENTENCE_WEIGHT * own + (1 - SENTENCE_WEIGHT) * dense[keep]
         bonus = NUMBER_BONUS if wants_number(question) else 0.0
+        asked = set(_NUMBER.findall(question))
         scored = []
+        top = max(h.score for h in hits) or 1.0
         for i, (aid, s, e) in enumerate(keys):
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
-            score += bonus if any(ch.isdigit() for ch in texts[i]) else 0.0
-            scored.append((score, float(dense[i]), unique[(aid, s, e)], s, e))
+            score -= RETRIEVAL_WEIGHT * (1 - unique[(aid, s, e)].score / top)
+            score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
+            scored.append((score, unique[(aid, s, e)], s, e))
         scored.sort(key=lambda c: -c[0])
-        out: list[tuple[float, float, Hit, int, int]] = []
+        out: list[Candidate] = []
         taken: dict[str, list[tuple[int, int]]] = {}
-        for score, d, hit, s, e in scored:
-            e = self._extend(hit, s, e)
+        for score, hit, focus, e in scored:
+            s = _reach_back(articles[hit.chunk.article_id].text, focus, e)
+            e = self._extend(hit, focus, e)
             spans = taken.setdefault(hit.chunk.article_id, [])
             if any(s < te and ts < e for ts, te in spans):
                 continue
             spans.append((s, e))
-            out.append((score, d, hit, s, e))
+            out.append(Candidate(score, hit, s, e, focus))
             if len(out) >= self.settings.max_quotes:
                 break
         return out
@@ -185,12 +230,13 @@ class AnswerBuilder:
         carries_on = _CARRIES_ON.match(hit.chunk.text, nxt[0] - hit.chunk.start) is not None
         return nxt[1] if end - start < SHORT_SENTENCE or carries_on else end
 
-    def quote(self, article: Article, hit: Hit, start: int, end: int, score: float) -> Quote:
-        """The quote of `article.text[start:end]`, checked, attributed and labelled."""
+    def quote(self, article: Article, hit: Hit, start: int, end: int, score: float, focus: int | None = None) -> Quote:
+        """The quote of `article.text[start:end]`, checked, attributed and labelled; `focus` is the start of the
+        answering sentence of `hit`'s chunk (the quote's start unless a sentence before it was taken along)."""
         text = article.text[start:end]
         if not text.strip() or not 0 <= start < end <= len(article.text):
             raise QAError(f"quote {start}-{end} is not a passage of article {article.id}")
-        found = _attribution(article, hit, start)
+        found = _attribution(article, hit, start if focus is None else focus)
         speaker, cited = found if found else (None, False)
         return Quote(
             text=text,
@@ -208,6 +254,49 @@ class AnswerBuilder:
             speaker=speaker,
             label=label(article, speaker, cited),
         )
+
+
+def _with_context(
+    keys: list[tuple[str, int, int]],
+    tokens: list[set[str]],
+    question: set[str],
+    own: list[float],
+    articles: dict[str, Article],
+) -> list[float]:
+    """Each sentence's share of the question's words, blended with the share it covers together with the
+    sentences right before and after it in its article, when those are among `keys` (CONTEXT_WEIGHT)."""
+    at = {k: i for i, k in enumerate(keys)}
+    order = sorted(keys)
+    out = list(own)
+
+    def adjacent(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
+        return a[0] == b[0] and a[2] <= b[1] and not articles[a[0]].text[a[2] : b[1]].strip()
+
+    for j, (aid, s, e) in enumerate(order):
+        here = (aid, s, e)
+        near = [
+            order[x]
+            for x in (j - 1, j + 1)
+            if 0 <= x < len(order) and (adjacent(order[x], here) or adjacent(here, order[x]))
+        ]
+        i = at[(aid, s, e)]
+        words = tokens[i].union(*(tokens[at[n]] for n in near))
+        together = len(question & words) / max(len(question), 1)
+        out[i] = (1 - CONTEXT_WEIGHT) * own[i] + CONTEXT_WEIGHT * together
+    return out
+
+
+def _reach_back(text: str, start: int, end: int) -> int:
+    """Where the quote of the sentence at `start` begins: the sentence before comes along when this one opens by
+    pointing back to it ("He said ...", "These devices ...", "But the company ..."), so the quote names its subject."""
+    if not _POINTS_BACK.match(text, start) and not _DEMONSTRATIVE.search(text, start, end):
+        return start
+    lo = max(0, start - _LOOK_BACK)
+    spans = sentence_spans(text, lo, start)
+    # the sentence before must end just before this one, and be whole (not cut by the look-back window)
+    if not spans or text[spans[-1][1] : start].strip() or (len(spans) == 1 and lo > 0):
+        return start
+    return spans[-1][0]
 
 
 def _attribution(article: Article, hit: Hit, start: int) -> tuple[str, bool] | None:

@@ -20,6 +20,21 @@ def rrf(rank: int | None, k: int) -> float:
     return 0.0 if rank is None else 1.0 / (k + rank)
 
 
+def convex(dense: list[float | None], sparse: list[float | None], settings: Settings) -> list[float]:
+    """Weighted sum of the two scores of each candidate, each scaled to 0..1 over the candidates: cosine
+    similarity from its lowest to its highest, BM25 from 0 (no shared word, or not among BM25's best) to its
+    highest (Bruch, Gai and Ingber, 2023: a convex combination of normalised scores)."""
+    d = [x for x in dense if x is not None]
+    lo, hi = (min(d), max(d)) if d else (0.0, 0.0)
+    top = max((x for x in sparse if x is not None), default=0.0)
+    out = []
+    for ds, ss in zip(dense, sparse, strict=True):
+        dn = (ds - lo) / (hi - lo) if ds is not None and hi > lo else (1.0 if ds is not None and d else 0.0)
+        sn = ss / top if ss is not None and top > 0 else 0.0
+        out.append(settings.dense_weight * dn + settings.sparse_weight * sn)
+    return out
+
+
 class Retriever:
     """Searches one index with one embedder; settings fix depths, fusion weights and diversity."""
 
@@ -74,26 +89,32 @@ class Retriever:
         d_rank = {row: r for r, (row, _) in enumerate(dense, start=1)}
         s_rank = {row: r for r, (row, _) in enumerate(sparse, start=1)}
         d_score, s_score = dict(dense), dict(sparse)
-        hits = []
-        for row in dict.fromkeys([*d_rank, *s_rank]):
-            if mode == "dense":
-                score = d_score[row]
-            elif mode == "bm25":
-                score = s_score[row]
-            else:
-                score = s.dense_weight * rrf(d_rank.get(row), s.rrf_k) + s.sparse_weight * rrf(s_rank.get(row), s.rrf_k)
-            hits.append(
-                Hit(
-                    row=row,
-                    chunk=self.index.chunks[row],
-                    score=score,
-                    dense_rank=d_rank.get(row),
-                    dense_score=d_score.get(row),
-                    sparse_rank=s_rank.get(row),
-                    sparse_score=s_score.get(row),
-                    similarity=d_score[row] if row in d_score else _cosine(self.index.vectors, row, vector),
-                )
+        rows = list(dict.fromkeys([*d_rank, *s_rank]))
+        similarity = {row: d_score[row] if row in d_score else _cosine(self.index.vectors, row, vector) for row in rows}
+        if mode == "dense":
+            scores = [d_score[row] for row in rows]
+        elif mode == "bm25":
+            scores = [s_score[row] for row in rows]
+        elif s.fusion == "rrf":
+            scores = [
+                s.dense_weight * rrf(d_rank.get(row), s.rrf_k) + s.sparse_weight * rrf(s_rank.get(row), s.rrf_k)
+                for row in rows
+            ]
+        else:
+            scores = convex([similarity[row] for row in rows], [s_score.get(row) for row in rows], s)
+        hits = [
+            Hit(
+                row=row,
+                chunk=self.index.chunks[row],
+                score=score,
+                dense_rank=d_rank.get(row),
+                dense_score=d_score.get(row),
+                sparse_rank=s_rank.get(row),
+                sparse_score=s_score.get(row),
+                similarity=similarity[row],
             )
+            for row, score in zip(rows, scores, strict=True)
+        ]
         return sorted(hits, key=lambda h: -h.score)
 
 

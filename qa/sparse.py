@@ -26,6 +26,38 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word.lower()))
 
 
+# Irregular past forms -> their base verb, stemmed as BM25 stems it, so "won" meets "win" and "fled" meets "flee".
+# Forms that are mostly other words in news ("left", "shot", "ground", "rose", "lit") are left alone.
+_IRREGULAR_PAIRS = """
+arose arise arisen arise ate eat eaten eat awoke awake became become began begin begun begin bled bleed
+bought buy bred breed brought bring broke break broken break built build came come caught catch chose choose
+chosen choose clung cling crept creep dealt deal dug dig drew draw drawn draw drove drive driven drive fed feed
+felt feel fled flee flew fly flown fly forbade forbid forgave forgive forgiven forgive forgot forget forgotten forget
+fought fight found find froze freeze frozen freeze gave give given give got get gotten get grew grow grown grow
+hid hide hidden hide held hold hung hang knew know known know led lead lent lend lost lose made make meant mean
+met meet mistook mistake oversaw oversee overseen oversee overtook overtake paid pay ran run rode ride ridden ride
+sang sing sung sing sank sink sunk sink saw see seen see sought seek sold sell sent send shook shake shaken shake
+shrank shrink slept sleep slid slide sold sell spent spend spoke speak spoken speak spun spin sprang spring
+stole steal stolen steal stood stand struck strike stuck stick swept sweep swore swear sworn swear swung swing
+taught teach thought think threw throw thrown throw told tell took take taken take tore tear torn tear
+understood understand undertook undertake upheld uphold wept weep withdrew withdraw withdrawn withdraw
+withheld withhold woke wake woken wake won win wore wear worn wear wrote write written write
+men man women woman children child feet foot teeth tooth mice mouse geese goose
+"""
+
+
+@functools.cache
+def _irregular() -> dict[str, str]:
+    words = _IRREGULAR_PAIRS.split()
+    return {stem(words[i]): stem(words[i + 1]) for i in range(0, len(words), 2)}
+
+
+def base_forms(tokens: list[str]) -> list[str]:
+    """Stemmed tokens with irregular forms mapped to their base ("won" -> "win")."""
+    table = _irregular()
+    return [table.get(t, t) for t in tokens]
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens of each text."""
     import bm25s

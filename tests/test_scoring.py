@@ -1,0 +1,147 @@
+"""How hits are fused and how answering sentences are chosen and cut into quotes, on small hand-made articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+
+from qa.answer import AnswerBuilder, wants_number
+from qa.assistant import Assistant
+from qa.build import build_index
+from qa.chunk import chunk_article
+from qa.config import Settings
+from qa.embed import HashEmbedder
+from qa.index import Index
+from qa.models import Article, Hit
+from qa.retrieve import convex, rrf
+from qa.sparse import base_forms, tokenize
+
+EMB = HashEmbedder(64)
+
+
+def _article(text: str, aid: str = "a1") -> Article:
+    return Article(id=aid, title="Mines", text=text, outlet="Daily Gazette", genre="news", source_path="x.jsonl")
+
+
+def _answer(question: str, *articles: Article, similarity: float = 0.5) -> list[str]:
+    """The quotes the builder picks when every chunk of `articles` is a hit with the same similarity and score."""
+    hits = [
+        Hit(row=i, chunk=chunk, score=1.0, similarity=similarity)
+        for i, chunk in enumerate(c for a in articles for c in chunk_article(a, Settings(chunk_sentences=8)))
+    ]
+    by_id = {a.id: a for a in articles}
+    answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(question, hits, by_id, list(by_id))
+    for q in answer.quotes:
+        assert q.text == by_id[q.article_id].text[q.start : q.end]
+    return [q.text for q in answer.quotes]
+
+
+def test_convex_fusion_scales_each_score_to_its_candidates() -> None:
+    s = Settings(dense_weight=0.6, sparse_weight=0.4)
+    scores = convex([0.9, 0.5, 0.1], [12.0, None, 3.0], s)
+    assert scores == pytest.approx([0.6 + 0.4, 0.6 * 0.5, 0.4 * 0.25])
+    # one candidate, or all alike: the dense part is whole, and BM25 without a score adds nothing
+    assert convex([0.3], [None], s) == pytest.approx([0.6])
+
+
+def test_hybrid_fusion_is_convex_by_default_and_rrf_on_request(tmp_path: Path) -> None:
+    build_index([CORPUS], tmp_path / "idx", embedder=EMB)
+    question = ["anti-tank mines defused by ANAMA"]
+    for fusion in ("convex", "rrf"):
+        settings = Settings(fusion=fusion)  # type: ignore[arg-type]
+        ranked = Assistant(Index.load(tmp_path / "idx"), EMB, settings).retriever.rank(question)[0]
+        assert [h.score for h in ranked] == sorted((h.score for h in ranked), reverse=True)
+        best = ranked[0]
+        if fusion == "rrf":
+            assert best.score == pytest.approx(0.6 * rrf(best.dense_rank, 60) + 0.4 * rrf(best.sparse_rank, 60))
+        else:
+            assert 0.0 < best.score <= 1.0
+            assert best.sparse_rank == 1 or best.dense_rank == 1
+
+
+def test_irregular_past_forms_meet_their_base_verb() -> None:
+    assert base_forms(tokenize(["Colorado won the cup; the president fled"])[0]) == base_forms(
+        tokenize(["Colorado win the cup; the president flees"])[0]
+    )
+    assert "left" in tokenize(["the left wing"])[0]  # ambiguous forms are left alone
+    assert base_forms(["left"]) == ["left"]
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("What is the estimated price tag for clearing Azerbaijan of mines?", True),
+        ("What was the death toll?", True),
+        ("How much will demining cost?", True),
+        ("Due to the rising cost of living, where are many Americans moving?", False),
+        ("Which country was shaken by an earthquake?", False),
+    ],
+)
+def test_questions_that_want_a_number(question: str, wants: bool) -> None:
+    assert wants_number(question) is wants
+
+
+def test_a_number_the_question_already_holds_earns_no_bonus() -> None:
+    text = "Mines in the district were first cleared in 2021. Deminers have cleared 8,780 mines in the district so far."
+    quotes = _answer("How many mines were cleared in the district since 2021?", _article(text))
+    assert quotes[0].startswith("Deminers have cleared 8,780")
+
+
+def test_a_sentence_that_points_back_brings_the_sentence_before() -> None:
+    text = (
+        "The weather was mild on Monday in the capital and the markets were open as usual. "
+        "Vugar Suleymanov told reporters in Baku on Monday that the work of the mine agency went well. "
+        "He said that 8,780 anti-tank mines had been defused since the war ended."
+    )
+    art = _article(text)
+    builder = AnswerBuilder(EMB, Settings(abstain_below=-1.0))
+    hits = [Hit(row=0, chunk=c, score=1.0, similarity=0.5) for c in chunk_article(art, Settings(chunk_sentences=8))]
+    answer = builder.build("How many anti-tank mines had been defused?", hits, {art.id: art}, [art.id])
+    first = answer.quotes[0]
+    assert first.text.startswith("Vugar Suleymanov told reporters")
+    assert first.text.endswith("since the war ended.")
+    assert first.text == text[first.start : first.end]
+    assert first.speaker == "Vugar Suleymanov"  # "He" is the speaker of the sentence taken along
+
+
+def test_demonstratives_point_back_but_a_relative_those_does_not() -> None:
+    text = (
+        "Hearing aids can now be bought over the counter in the United States. "
+        "People with mild hearing loss will be able to buy these devices without a prescription."
+    )
+    quotes = _answer("Who will be able to buy without a prescription?", _article(text))
+    assert quotes[0].startswith("Hearing aids can now be bought")
+    text = (
+        "Hearing aids can now be bought over the counter in the United States. "
+        "Help is offered to those who cannot afford a prescription from a doctor."
+    )
+    quotes = _answer("Who is offered help with a prescription?", _article(text))
+    assert quotes[0].startswith("Help is offered")
+
+
+def test_neighbouring_sentences_that_hold_the_rest_of_the_question_lift_a_sentence() -> None:
+    # alone: one sentence holds team, Tampa, Bay, win; near: "It was the team's first Stanley Cup win" holds as
+    # many words, and the sentence before it holds the rest of the question.
+    alone = _article("Fans of the team hoped that Tampa Bay would win again. Tickets sold out within an hour.", "alone")
+    near = _article(
+        "The Colorado Avalanche beat Tampa Bay on Sunday night. It was the team's first Stanley Cup win since 2001.",
+        "near",
+    )
+    quotes = _answer("Which team beat Tampa Bay to win the Stanley Cup?", alone, near)
+    assert quotes[0].startswith("The Colorado Avalanche beat Tampa Bay")  # "It was ..." brings its subject along
+
+
+def test_between_equal_sentences_the_better_retrieved_chunk_comes_first() -> None:
+    text = "Deminers cleared 300 landmines near Aghdam on Monday, officials said."
+    low, high = _article(text, "low"), _article(text, "high")
+    hits = [
+        Hit(row=i, chunk=chunk_article(a)[0], score=score, similarity=0.5)
+        for i, (a, score) in enumerate([(low, 0.5), (high, 1.0)])
+    ]
+    answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+        "How many landmines were cleared near Aghdam?", hits, {"low": low, "high": high}, ["low", "high"]
+    )
+    assert [q.article_id for q in answer.quotes] == ["high", "low"]
+    assert answer.quotes[0].score > answer.quotes[1].score
