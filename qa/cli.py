@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--model", default=None, metavar="NAME_OR_PATH", help="model for a --corpus build")
     ev.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    ev.add_argument(
+        "--fusion",
+        choices=["convex", "rrf"],
+        default=None,
+        help="how hybrid fuses dense and BM25: weighted normalised scores or reciprocal ranks (default: convex)",
+    )
     ev.add_argument("--compare", action="store_true", help="also run BM25 alone and dense alone, side by side")
     ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
     ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
@@ -254,7 +260,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.dialogues:
         return _eval_dialogues(args)
     gold = read_gold(args.gold)
-    settings = Settings(**({"model": args.model} if args.model else {}))
+    settings = _eval_settings(args)
     assistant = Assistant.load(_eval_index(args, settings), settings)
     reports = compare(assistant, gold, args.k) if args.compare else [evaluate(assistant, gold, args.k, args.retriever)]
     print(table(reports))
@@ -263,6 +269,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data = main_report.to_json()
         data["baselines"] = {r.retriever: r.to_json() for r in reports if r is not main_report}
         data["gold"] = str(args.gold)
+        data["settings"] = settings.model_dump(
+            mode="json", include={"model", "fusion", "dense_weight", "sparse_weight", "rrf_k", "abstain_below"}
+        )
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         plot = args.json.with_suffix(".recall.png")
@@ -276,7 +285,7 @@ def _eval_dialogues(args: argparse.Namespace) -> int:
     from .dialogues import dialogue_table, evaluate_dialogues, read_dialogues
 
     dialogues = read_dialogues(args.dialogues)
-    settings = Settings(**({"model": args.model} if args.model else {}))
+    settings = _eval_settings(args)
     assistant = Assistant.load(_eval_index(args, settings), settings)
     report = evaluate_dialogues(assistant, dialogues, args.k)
     print(dialogue_table(report))
@@ -286,6 +295,12 @@ def _eval_dialogues(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         print(f"wrote {args.json}", file=sys.stderr)
     return 0
+
+
+def _eval_settings(args: argparse.Namespace) -> Settings:
+    """Settings for `qa eval`: the defaults, with --model and --fusion when given."""
+    chosen = {"model": args.model, "fusion": args.fusion}
+    return Settings(**{name: value for name, value in chosen.items() if value is not None})
 
 
 def _eval_index(args: argparse.Namespace, settings: Settings) -> Path | None:

@@ -175,8 +175,12 @@ def test_eval_with_corpus_writes_report_and_plot(
         assert key in report, key
     assert report["questions"] == 2 and report["quote_fidelity"] == 1.0 and report["recall@10"] == 1.0
     assert set(report["baselines"]) == {"bm25", "dense"}
+    assert report["settings"]["fusion"] == "convex" and report["settings"]["model"] == "hash-256"
     assert (tmp_path / "out" / "report.recall.png").read_bytes()[:4] == b"\x89PNG"
     assert any(p.name.startswith("eval-") for p in (tmp_path / ".qa-cache").iterdir())
+    # the same run with reciprocal rank fusion says so in its report
+    assert main([*argv[:-3], "--fusion", "rrf", "--json", str(tmp_path / "rrf.json")]) == 0
+    assert json.loads((tmp_path / "rrf.json").read_text())["settings"]["fusion"] == "rrf"
 
 
 @pytest.mark.parametrize(
