@@ -197,10 +197,11 @@ class AnswerBuilder:
         bonus = NUMBER_BONUS if wants_number(question) else 0.0
         asked = set(_NUMBER.findall(question))
         scored = []
-        top = max(h.score for h in hits) or 1.0
+        top = max(h.score for h in hits)
         for i, (aid, s, e) in enumerate(keys):
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
-            score -= RETRIEVAL_WEIGHT * (1 - unique[(aid, s, e)].score / top)
+            if top > 0:  # fused, BM25 and cosine scores are positive where they count
+                score -= RETRIEVAL_WEIGHT * (1 - max(0.0, unique[(aid, s, e)].score) / top)
             score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
             scored.append((score, unique[(aid, s, e)], s, e))
         scored.sort(key=lambda c: -c[0])

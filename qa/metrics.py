@@ -12,14 +12,21 @@ from .corpus import canonical_url
 from .models import OPINION_FAMILY, Article, Quote
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
+# A possessive "'s" goes before punctuation is deleted, so "TikTok's ban" holds the answer "TikTok".
+_POSSESSIVE = re.compile(r"(?<=\w)'s\b")
+_SYMBOLS = str.maketrans({ch: "" for ch in string.punctuation if ch != "-"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 
 
 def normalize_answer(text: str) -> str:
-    """Lower case, curly quotes as straight, punctuation and a/an/the removed, spaces collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-    # Punctuation is deleted, not spaced, as in SQuAD's evaluation: "4,133" stays one token, "4133".
-    text = "".join("" if unicodedata.category(ch).startswith("P") or ch in string.punctuation else ch for ch in text)
+    """Lower case, curly quotes as straight, possessive 's, punctuation and a/an/the removed, spaces collapsed."""
+    text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", text).translate(_QUOTES).lower())
+    # Punctuation is deleted, not spaced, as in SQuAD's evaluation: "4,133" stays one token, "4133". Dashes and
+    # hyphens part words instead, so that "17" is a whole word of "17-year-old".
+    text = "".join(
+        " " if unicodedata.category(ch) == "Pd" else "" if unicodedata.category(ch).startswith("P") else ch
+        for ch in text.translate(_SYMBOLS)
+    )
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 

@@ -18,7 +18,10 @@ from qa.models import Article, Quote
         ("The “Squid Game”", "squid game"),
         ("An  apple, a pear & the   plum!", "apple pear plum"),
         ("$25 billion.", "25 billion"),
-        ("It's  “fake agenda”", "its fake agenda"),
+        ("It's  “fake agenda”", "it fake agenda"),
+        ("TikTok’s political fundraising ban", "tiktok political fundraising ban"),
+        ("the players' union", "players union"),
+        ("A 17-year-old pilot — alone", "17 year old pilot alone"),
         ("Theatre", "theatre"),
     ],
 )
