@@ -73,6 +73,9 @@ _WANTS_NUMBER = re.compile(
 # Added to the score of a sentence holding a number when the question wants one: enough to break ties between
 # sentences on the topic, too little to lift an off-topic one.
 NUMBER_BONUS = 0.15
+# Names and numbers in a question: capitalised words ("Khazar University") that don't open a sentence, or a word
+# with a digit.
+_KEY_TERM = re.compile(r"(?<![.?!] )\b[A-Z]\w*(?:\s+[A-Z]\w*)*|\b\w*\d\w*")
 # A number as written ("2.5", "8,780", "187"); only numbers the question doesn't hold count towards the bonus.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -85,6 +88,24 @@ class Candidate(NamedTuple):
     start: int
     end: int
     focus: int
+
+
+def unmatched_line(answer: Answer) -> str | None:
+    """'No passage searched mentions: Khazar University.' for an answer with unmatched names or numbers."""
+    return f"No passage searched mentions: {', '.join(answer.unmatched)}." if answer.unmatched else None
+
+
+def unmatched_terms(question: str, hits: list[Hit], articles: dict[str, Article]) -> tuple[str, ...]:
+    """The question's names and numbers (capitalised words that don't open a sentence, words with a digit) that
+    none of the hits' chunks, nor their articles' titles, authors or outlets, mention (compared as BM25 tokens)."""
+    terms = [m.group() for m in _KEY_TERM.finditer(question) if m.start() > 0]
+    if not terms:
+        return ()
+    meta = [" ".join([a.title, *a.authors, a.outlet or ""]) for a in articles.values()]
+    known = {t for tokens in tokenize([h.chunk.text for h in hits] + meta) for t in tokens}
+    return tuple(
+        dict.fromkeys(term for term, tokens in zip(terms, tokenize(terms), strict=True) if set(tokens) - known)
+    )
 
 
 def wants_number(question: str) -> bool:
@@ -146,7 +167,8 @@ class AnswerBuilder:
             self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
         ]
         confidence = round(max(c.score for c in candidates), 4) if candidates else None
-        abstained = confidence is None or confidence < self.settings.abstain_below
+        unmatched = unmatched_terms(question, hits, articles)
+        abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched)
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
         if abstained:
@@ -158,6 +180,7 @@ class AnswerBuilder:
                 nearby=ranked,
                 articles=seen,
                 confidence=confidence,
+                unmatched=unmatched,
             )
         return Answer(
             question=question,

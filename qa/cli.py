@@ -195,10 +195,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _print_answer(answer: Answer, out: TextIO | None = None) -> None:
     """The summary, then the quotes under their headings with labels and sources."""
-    from .answer import group_quotes
+    from .answer import group_quotes, unmatched_line
 
     out = out or sys.stdout
     print(answer.summary, file=out)
+    if line := unmatched_line(answer):
+        print(line, file=out)
     if answer.abstained:
         groups = [("Nearest passages (not an answer)", list(answer.nearby))] if answer.nearby else []
     else:

@@ -176,6 +176,9 @@ class Answer(Record):
     sources: tuple[Source, ...] = ()
     # The best candidate sentence's similarity to the question: below Settings.abstain_below, the answer abstains.
     confidence: float | None = None
+    # Names and numbers of the question ("Khazar University", "2024") that no passage searched mentions: the
+    # answer abstains when there are any.
+    unmatched: tuple[str, ...] = ()
 
 
 class Filters(Record):

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from .answer import GENRE_NAMES, group_quotes
+from .answer import GENRE_NAMES, group_quotes, unmatched_line
 from .assistant import Assistant
 from .chat import Conversation
 from .errors import QAError
@@ -129,6 +129,8 @@ def render_answer(answer: Answer) -> str:
         parts.append(f"<div><strong>{inert(NOT_IN_ARTICLES)}</strong></div>")
         if answer.summary not in (NOT_IN_ARTICLES,) and not answer.summary.startswith("The articles in this corpus"):
             parts.append(f"<div>{inert(answer.summary)}</div>")
+        if line := unmatched_line(answer):
+            parts.append(f"<div>{inert(line)}</div>")
         if answer.nearby:
             cards = "".join(render_quote(q, answer.standalone or answer.question) for q in answer.nearby)
             parts.append(f"<details><summary>Nearest passages (not an answer)</summary>{cards}</details>")

@@ -2,7 +2,8 @@
 
 Usage: python scripts/calibrate_abstention.py --index DIR --gold FILE.jsonl [--min-aiq3 0.80]
 Each question is asked once with abstention off; its confidence (Answer.confidence) then decides at every
-threshold. An abstained answerable question counts as a miss for answer_in_quote@3. Prints figures only.
+threshold, except that an answer with unmatched names or numbers (Answer.unmatched) abstains at all of them.
+An abstained answerable question counts as a miss for answer_in_quote@3. Prints figures only.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def main() -> None:
     for g in gold:
         answer = assistant.ask(g.question)
         hit = answer_in_quotes(g.answers, [q.text for q in answer.quotes], 3) if not g.unanswerable else False
-        rows.append((answer.confidence if answer.confidence is not None else -1.0, g.unanswerable, hit))
+        # an answer abstains whatever the threshold when a name or number of the question is nowhere (unmatched)
+        confidence = -1.0 if answer.confidence is None or answer.unmatched else answer.confidence
+        rows.append((confidence, g.unanswerable, hit))
     answerable = [r for r in rows if not r[1]]
     sweep = []
     for step in range(0, 81):

@@ -114,6 +114,11 @@ def test_ask_prints_labelled_quotes_and_json(tmp_path: Path, capsys: pytest.Capt
     assert main(["ask", "How long could demining take?", "--index", str(tmp_path / "idx"), "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert {"question", "quotes", "abstained", "summary"} <= set(answer)
+    assert main(["ask", "When was the Khazar University founded?", "--index", str(tmp_path / "idx")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "The articles in this corpus don't answer that.\nNo passage searched mentions: Khazar University."
+    )
     assert main(["ask", "  ", "--index", str(tmp_path / "idx")]) == 2
     assert "error: the question is empty" in capsys.readouterr().err
 

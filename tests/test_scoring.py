@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from qa.answer import AnswerBuilder, wants_number
+from qa.answer import AnswerBuilder, unmatched_line, wants_number
 from qa.assistant import Assistant
 from qa.build import build_index
 from qa.chunk import chunk_article
@@ -145,3 +145,31 @@ def test_between_equal_sentences_the_better_retrieved_chunk_comes_first() -> Non
     )
     assert [q.article_id for q in answer.quotes] == ["high", "low"]
     assert answer.quotes[0].score > answer.quotes[1].score
+
+
+def test_a_name_or_number_no_passage_mentions_means_abstention() -> None:
+    art = _article("Deminers cleared 300 landmines near Aghdam on Monday, officials of ANAMA said.")
+    hits = [Hit(row=0, chunk=chunk_article(art)[0], score=1.0, similarity=0.9)]
+    builder = AnswerBuilder(EMB, Settings(abstain_below=-1.0))
+    # "Deminers" opens the question and "2024" is a number: both count only where the text has them
+    found = builder.build("How many landmines did ANAMA clear near Aghdam?", hits, {art.id: art}, [art.id])
+    assert not found.abstained and found.unmatched == ()
+    missing = builder.build(
+        "How many landmines did the Khazar University clear in 2024?", hits, {art.id: art}, [art.id]
+    )
+    assert missing.abstained and missing.quotes == () and missing.nearby
+    assert missing.unmatched == ("Khazar University", "2024")
+    assert unmatched_line(missing) == "No passage searched mentions: Khazar University, 2024."
+    # a name in the article's byline or title counts as mentioned ("more from this author")
+    signed = art.model_copy(update={"authors": ("Lee Park",)})
+    by_author = builder.build("Lee Park", hits, {art.id: signed}, [art.id])
+    assert by_author.unmatched == ()
+
+
+def test_sentence_openings_and_later_sentences_of_a_question_are_not_names() -> None:
+    art = _article("NASA released images from the James Webb telescope showing distant galaxies.")
+    hits = [Hit(row=0, chunk=chunk_article(art)[0], score=1.0, similarity=0.9)]
+    answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+        "NASA released images this week. What did the images show?", hits, {art.id: art}, [art.id]
+    )
+    assert answer.unmatched == () and not answer.abstained

@@ -145,3 +145,12 @@ def test_app_script_help() -> None:
     out = subprocess.run([sys.executable, str(root / "app.py"), "--help"], capture_output=True, text=True, check=True)
     for flag in ("--index", "--corpus", "--host", "--port"):
         assert flag in out.stdout
+
+
+def test_an_unmatched_name_is_said_and_stays_inert(chat: ChatApp) -> None:
+    assert chat.assistant is not None
+    answer = chat.assistant.ask("When was the <b>Khazar</b> University founded?")
+    assert answer.abstained and answer.unmatched
+    html_text = render_answer(answer)
+    assert inert("No passage searched mentions: ") in html_text and "Khazar" in html_text
+    _no_live_markup(html_text)
