@@ -75,9 +75,30 @@ _WANTS_NUMBER = re.compile(
 NUMBER_BONUS = 0.15
 # Names and numbers in a question: capitalised words ("Khazar University") that don't open a sentence, or a word
 # with a digit.
-_KEY_TERM = re.compile(r"(?<![.?!] )\b[A-Z]\w*(?:\s+[A-Z]\w*)*|\b\w*\d\w*")
+_KEY_TERM = re.compile(r"(?<![.?!:;] )(?<![“\"‘'(])\b[A-Z]\w*(?:\s+[A-Z]\w*)*|\b\w*\d\w*")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 # A number as written ("2.5", "8,780", "187"); only numbers the question doesn't hold count towards the bonus.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+class _Sentences(NamedTuple):
+    """The sentences of a set of hits, each once: the hit it came from, its key (article id, start, end), its
+    text, and its BM25 tokens (irregular forms at their base)."""
+
+    hits: dict[tuple[str, int, int], Hit]
+    keys: list[tuple[str, int, int]]
+    texts: list[str]
+    tokens: list[set[str]]
+
+
+def _sentences(hits: list[Hit], articles: dict[str, Article]) -> _Sentences:
+    unique: dict[tuple[str, int, int], Hit] = {}
+    for hit in hits:  # overlapping chunks share sentences; each is scored once, with the first (best) hit
+        for s, e in hit.chunk.sentences:
+            unique.setdefault((hit.chunk.article_id, s, e), hit)
+    keys = list(unique)
+    texts = [articles[a].text[s:e] for a, s, e in keys]
+    return _Sentences(unique, keys, texts, [set(base_forms(t)) for t in tokenize(texts)])
 
 
 class Candidate(NamedTuple):
@@ -95,17 +116,18 @@ def unmatched_line(answer: Answer) -> str | None:
     return f"No passage searched mentions: {', '.join(answer.unmatched)}." if answer.unmatched else None
 
 
-def unmatched_terms(question: str, hits: list[Hit], articles: dict[str, Article]) -> tuple[str, ...]:
-    """The question's names and numbers (capitalised words that don't open a sentence, words with a digit) that
-    none of the hits' chunks, nor their articles' titles, authors or outlets, mention (compared as BM25 tokens)."""
-    terms = [m.group() for m in _KEY_TERM.finditer(question) if m.start() > 0]
+def unmatched_terms(question: str, words: set[str], articles: dict[str, Article]) -> tuple[str, ...]:
+    """The question's names and numbers (capitalised words that don't open a sentence or a quotation, words with a
+    digit; parenthesised asides left out) found neither among `words` (the BM25 tokens of the passages searched)
+    nor in their articles' titles, authors or outlets."""
+    plain = _PARENTHESES.sub(" ", question)  # "(after: the previous question)" is a hint, not a requirement
+    terms = [m.group() for m in _KEY_TERM.finditer(plain) if plain[: m.start()].strip()]
     if not terms:
         return ()
     meta = [" ".join([a.title, *a.authors, a.outlet or ""]) for a in articles.values()]
-    known = {t for tokens in tokenize([h.chunk.text for h in hits] + meta) for t in tokens}
-    return tuple(
-        dict.fromkeys(term for term, tokens in zip(terms, tokenize(terms), strict=True) if set(tokens) - known)
-    )
+    known = words.union(*(base_forms(t) for t in tokenize(meta)))
+    asked = [set(base_forms(t)) for t in tokenize(terms)]
+    return tuple(dict.fromkeys(term for term, tokens in zip(terms, asked, strict=True) if tokens - known))
 
 
 def wants_number(question: str) -> bool:
@@ -162,12 +184,13 @@ class AnswerBuilder:
     ) -> Answer:
         """An Answer for `question` from `hits`; `ranked_articles` are the retrieved article ids, best first;
         `vector` is the question's embedding when the caller has it."""
-        candidates = self._candidates(question, hits, articles, vector)
+        pool = _sentences(hits, articles)
+        candidates = self._candidates(question, pool, articles, vector)
         quotes = [
             self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
         ]
         confidence = round(max(c.score for c in candidates), 4) if candidates else None
-        unmatched = unmatched_terms(question, hits, articles)
+        unmatched = unmatched_terms(question, set().union(*pool.tokens), articles)
         abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched)
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
@@ -192,19 +215,13 @@ class AnswerBuilder:
         )
 
     def _candidates(
-        self, question: str, hits: list[Hit], articles: dict[str, Article], vector: np.ndarray | None = None
+        self, question: str, pool: _Sentences, articles: dict[str, Article], vector: np.ndarray | None = None
     ) -> list[Candidate]:
         """The best non-overlapping quotable spans, best first."""
-        unique: dict[tuple[str, int, int], Hit] = {}
-        for hit in hits:  # overlapping chunks share sentences; score each sentence once
-            for s, e in hit.chunk.sentences:
-                unique.setdefault((hit.chunk.article_id, s, e), hit)
-        if not unique:
+        if not pool.keys:
             return []
-        keys = list(unique)
-        texts = [articles[a].text[s:e] for a, s, e in keys]
+        unique, keys, texts, toks = pool
         q_tokens = set(base_forms(tokenize([question])[0]))
-        toks = [set(base_forms(t)) for t in tokenize(texts)]
         lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
         lexical = _with_context(keys, toks, q_tokens, lexical, articles)
         chunk_sim = [unique[k].similarity or 0.0 for k in keys]
@@ -220,7 +237,7 @@ class AnswerBuilder:
         bonus = NUMBER_BONUS if wants_number(question) else 0.0
         asked = set(_NUMBER.findall(question))
         scored = []
-        top = max(h.score for h in hits)
+        top = max(h.score for h in unique.values())
         for i, (aid, s, e) in enumerate(keys):
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
             if top > 0:  # fused, BM25 and cosine scores are positive where they count

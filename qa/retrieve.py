@@ -29,7 +29,7 @@ def convex(dense: list[float | None], sparse: list[float | None], settings: Sett
     top = max((x for x in sparse if x is not None), default=0.0)
     out = []
     for ds, ss in zip(dense, sparse, strict=True):
-        dn = (ds - lo) / (hi - lo) if ds is not None and hi > lo else (1.0 if ds is not None and d else 0.0)
+        dn = 0.0 if ds is None else (ds - lo) / (hi - lo) if hi > lo else 1.0
         sn = ss / top if ss is not None and top > 0 else 0.0
         out.append(settings.dense_weight * dn + settings.sparse_weight * sn)
     return out

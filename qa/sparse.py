@@ -36,7 +36,7 @@ felt feel fled flee flew fly flown fly forbade forbid forgave forgive forgiven f
 fought fight found find froze freeze frozen freeze gave give given give got get gotten get grew grow grown grow
 hid hide hidden hide held hold hung hang knew know known know led lead lent lend lost lose made make meant mean
 met meet mistook mistake oversaw oversee overseen oversee overtook overtake paid pay ran run rode ride ridden ride
-sang sing sung sing sank sink sunk sink saw see seen see sought seek sold sell sent send shook shake shaken shake
+sang sing sung sing sank sink sunk sink saw see seen see sought seek sent send shook shake shaken shake
 shrank shrink slept sleep slid slide sold sell spent spend spoke speak spoken speak spun spin sprang spring
 stole steal stolen steal stood stand struck strike stuck stick swept sweep swore swear sworn swear swung swing
 taught teach thought think threw throw thrown throw told tell took take taken take tore tear torn tear
