@@ -47,6 +47,8 @@ CONTEXT_WEIGHT = 0.3
 RETRIEVAL_WEIGHT = 0.2
 # With Settings.sentence_pool, an embedded sentence's own similarity weighs this much beside its chunk's.
 SENTENCE_WEIGHT = 0.3
+# Sentences sharing this share of their words are one sentence twice (wire copies, updated versions of a story).
+NEAR_COPY = 0.8
 # A best sentence shorter than this rarely stands alone; the next sentence is quoted with it.
 SHORT_SENTENCE = 80
 _WORDS = re.compile(r"\S+")
@@ -243,16 +245,18 @@ class AnswerBuilder:
             if top > 0:  # fused, BM25 and cosine scores are positive where they count
                 score -= RETRIEVAL_WEIGHT * (1 - max(0.0, unique[(aid, s, e)].score) / top)
             score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
-            scored.append((score, unique[(aid, s, e)], s, e))
+            scored.append((score, unique[(aid, s, e)], s, e, i))
         scored.sort(key=lambda c: -c[0])
         out: list[Candidate] = []
         taken: dict[str, list[tuple[int, int]]] = {}
-        for score, hit, focus, e in scored:
+        said: list[set[str]] = []  # the words of each sentence quoted so far
+        for score, hit, focus, e, i in scored:
             s = _reach_back(articles[hit.chunk.article_id].text, focus, e)
             e = self._extend(hit, focus, e)
             spans = taken.setdefault(hit.chunk.article_id, [])
-            if any(s < te and ts < e for ts, te in spans):
-                continue
+            if any(s < te and ts < e for ts, te in spans) or any(_same_words(toks[i], w) for w in said):
+                continue  # overlaps a quote of its article, or repeats one from a near-copy of an article
+            said.append(toks[i])
             spans.append((s, e))
             out.append(Candidate(score, hit, s, e, focus))
             if len(out) >= self.settings.max_quotes:
@@ -295,6 +299,11 @@ class AnswerBuilder:
             speaker=speaker,
             label=label(article, speaker, cited),
         )
+
+
+def _same_words(a: set[str], b: set[str]) -> bool:
+    """Whether two sentences share at least 80% of their words: the same sentence in two copies of a story."""
+    return bool(a) and len(a & b) >= NEAR_COPY * len(a | b)
 
 
 def _with_context(

@@ -134,8 +134,9 @@ def test_neighbouring_sentences_that_hold_the_rest_of_the_question_lift_a_senten
 
 
 def test_between_equal_sentences_the_better_retrieved_chunk_comes_first() -> None:
-    text = "Deminers cleared 300 landmines near Aghdam on Monday, officials said."
-    low, high = _article(text, "low"), _article(text, "high")
+    # the same words for the question, different enough not to be one sentence twice
+    low = _article("Deminers cleared 300 landmines near Aghdam on Monday, officials said.", "low")
+    high = _article("A week later the agency reported that 300 more landmines were cleared around Aghdam.", "high")
     hits = [
         Hit(row=i, chunk=chunk_article(a)[0], score=score, similarity=0.5)
         for i, (a, score) in enumerate([(low, 0.5), (high, 1.0)])
@@ -173,3 +174,13 @@ def test_sentence_openings_and_later_sentences_of_a_question_are_not_names() -> 
         "NASA released images this week. What did the images show?", hits, {art.id: art}, [art.id]
     )
     assert answer.unmatched == () and not answer.abstained
+
+
+def test_a_sentence_repeated_in_a_copy_of_the_story_is_quoted_once() -> None:
+    wire = "If approved by regulators, the nearly $25 billion deal would be one of the biggest in US retail history."
+    first = _article(f"{wire} Shareholders vote in June.", "first")
+    copy = _article(wire.replace("by regulators", "by federal regulators") + " The vote is in June.", "copy")
+    other = _article("The deal would close next year, and the companies expect regulators to ask questions.", "other")
+    quotes = _answer("How big would the deal be in US retail history?", first, copy, other)
+    assert sum("one of the biggest in US retail history" in q for q in quotes) == 1
+    assert len(quotes) >= 2
