@@ -84,11 +84,10 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class _Sentences(NamedTuple):
-    """The sentences of a set of hits, each once: the hit it came from, its key (article id, start, end), its
-    text, and its BM25 tokens (irregular forms at their base)."""
+    """The sentences of a set of hits, each once: the hit each came from by its key (article id, start, end), and
+    in that order their texts and BM25 tokens (irregular forms at their base)."""
 
     hits: dict[tuple[str, int, int], Hit]
-    keys: list[tuple[str, int, int]]
     texts: list[str]
     tokens: list[set[str]]
 
@@ -98,9 +97,8 @@ def _sentences(hits: list[Hit], articles: dict[str, Article]) -> _Sentences:
     for hit in hits:  # overlapping chunks share sentences; each is scored once, with the first (best) hit
         for s, e in hit.chunk.sentences:
             unique.setdefault((hit.chunk.article_id, s, e), hit)
-    keys = list(unique)
-    texts = [articles[a].text[s:e] for a, s, e in keys]
-    return _Sentences(unique, keys, texts, [set(base_forms(t)) for t in tokenize(texts)])
+    texts = [articles[a].text[s:e] for a, s, e in unique]
+    return _Sentences(unique, texts, [set(base_forms(t)) for t in tokenize(texts)])
 
 
 class Candidate(NamedTuple):
@@ -220,9 +218,10 @@ class AnswerBuilder:
         self, question: str, pool: _Sentences, articles: dict[str, Article], vector: np.ndarray | None = None
     ) -> list[Candidate]:
         """The best non-overlapping quotable spans, best first."""
-        if not pool.keys:
+        if not pool.hits:
             return []
-        unique, keys, texts, toks = pool
+        unique, texts, toks = pool
+        keys = list(unique)
         q_tokens = set(base_forms(tokenize([question])[0]))
         lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
         lexical = _with_context(keys, toks, q_tokens, lexical, articles)

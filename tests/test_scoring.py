@@ -14,7 +14,7 @@ from qa.chunk import chunk_article
 from qa.config import Settings
 from qa.embed import HashEmbedder
 from qa.index import Index
-from qa.models import Article, Hit
+from qa.models import Answer, Article, Hit
 from qa.retrieve import convex, rrf
 from qa.sparse import base_forms, tokenize
 
@@ -25,8 +25,9 @@ def _article(text: str, aid: str = "a1") -> Article:
     return Article(id=aid, title="Mines", text=text, outlet="Daily Gazette", genre="news", source_path="x.jsonl")
 
 
-def _answer(question: str, *articles: Article, similarity: float = 0.5) -> list[str]:
-    """The quotes the builder picks when every chunk of `articles` is a hit with the same similarity and score."""
+def _build(question: str, *articles: Article, similarity: float = 0.5) -> Answer:
+    """The answer the builder gives when every chunk of `articles` is a hit with the same similarity and score;
+    its quotes checked to be exact slices of their articles."""
     hits = [
         Hit(row=i, chunk=chunk, score=1.0, similarity=similarity)
         for i, chunk in enumerate(c for a in articles for c in chunk_article(a, Settings(chunk_sentences=8)))
@@ -35,7 +36,12 @@ def _answer(question: str, *articles: Article, similarity: float = 0.5) -> list[
     answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(question, hits, by_id, list(by_id))
     for q in answer.quotes:
         assert q.text == by_id[q.article_id].text[q.start : q.end]
-    return [q.text for q in answer.quotes]
+    return answer
+
+
+def _answer(question: str, *articles: Article) -> list[str]:
+    """The texts of the quotes `_build` gives."""
+    return [q.text for q in _build(question, *articles).quotes]
 
 
 def test_convex_fusion_scales_each_score_to_its_candidates() -> None:
@@ -95,14 +101,9 @@ def test_a_sentence_that_points_back_brings_the_sentence_before() -> None:
         "Vugar Suleymanov told reporters in Baku on Monday that the work of the mine agency went well. "
         "He said that 8,780 anti-tank mines had been defused since the war ended."
     )
-    art = _article(text)
-    builder = AnswerBuilder(EMB, Settings(abstain_below=-1.0))
-    hits = [Hit(row=0, chunk=c, score=1.0, similarity=0.5) for c in chunk_article(art, Settings(chunk_sentences=8))]
-    answer = builder.build("How many anti-tank mines had been defused?", hits, {art.id: art}, [art.id])
-    first = answer.quotes[0]
+    first = _build("How many anti-tank mines had been defused?", _article(text)).quotes[0]
     assert first.text.startswith("Vugar Suleymanov told reporters")
     assert first.text.endswith("since the war ended.")
-    assert first.text == text[first.start : first.end]
     assert first.speaker == "Vugar Suleymanov"  # "He" is the speaker of the sentence taken along
 
 
@@ -150,29 +151,22 @@ def test_between_equal_sentences_the_better_retrieved_chunk_comes_first() -> Non
 
 def test_a_name_or_number_no_passage_mentions_means_abstention() -> None:
     art = _article("Deminers cleared 300 landmines near Aghdam on Monday, officials of ANAMA said.")
-    hits = [Hit(row=0, chunk=chunk_article(art)[0], score=1.0, similarity=0.9)]
-    builder = AnswerBuilder(EMB, Settings(abstain_below=-1.0))
-    # "Deminers" opens the question and "2024" is a number: both count only where the text has them
-    found = builder.build("How many landmines did ANAMA clear near Aghdam?", hits, {art.id: art}, [art.id])
+    # names and numbers count only where the text has them
+    found = _build("How many landmines did ANAMA clear near Aghdam?", art, similarity=0.9)
     assert not found.abstained and found.unmatched == ()
-    missing = builder.build(
-        "How many landmines did the Khazar University clear in 2024?", hits, {art.id: art}, [art.id]
-    )
+    missing = _build("How many landmines did the Khazar University clear in 2024?", art, similarity=0.9)
     assert missing.abstained and missing.quotes == () and missing.nearby
     assert missing.unmatched == ("Khazar University", "2024")
     assert unmatched_line(missing) == "No passage searched mentions: Khazar University, 2024."
     # a name in the article's byline or title counts as mentioned ("more from this author")
     signed = art.model_copy(update={"authors": ("Lee Park",)})
-    by_author = builder.build("Lee Park", hits, {art.id: signed}, [art.id])
+    by_author = _build("Lee Park", signed, similarity=0.9)
     assert by_author.unmatched == ()
 
 
 def test_sentence_openings_and_later_sentences_of_a_question_are_not_names() -> None:
     art = _article("NASA released images from the James Webb telescope showing distant galaxies.")
-    hits = [Hit(row=0, chunk=chunk_article(art)[0], score=1.0, similarity=0.9)]
-    answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
-        "NASA released images this week. What did the images show?", hits, {art.id: art}, [art.id]
-    )
+    answer = _build("NASA released images this week. What did the images show?", art, similarity=0.9)
     assert answer.unmatched == () and not answer.abstained
 
 
