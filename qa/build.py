@@ -22,6 +22,7 @@ from .embed import Embedder, load_embedder, model_name
 from .errors import CorpusError, IndexBusy, QAError
 from .index import (
     FORMAT_VERSION,
+    INGEST_VERSION,
     STORE,
     VECTORS,
     FileStamp,
@@ -134,6 +135,7 @@ def _up_to_date(old: Manifest | None, stamps: tuple[FileStamp, ...], name: str, 
     return bool(
         old
         and old.format_version == FORMAT_VERSION
+        and old.ingest_version == INGEST_VERSION
         and old.model == name
         and old.chunking == _chunking(settings)
         and settings.ann in ("auto", old.ann)
@@ -206,6 +208,7 @@ def build_index(
         ann = _ann(settings, len(chunks))
         manifest = Manifest(
             format_version=FORMAT_VERSION,
+            ingest_version=INGEST_VERSION,
             package_version=__version__,
             model=name,
             dim=dim,

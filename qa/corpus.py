@@ -13,6 +13,7 @@ from .errors import CorpusError
 from .genre import classify
 from .models import Article, Draft, ReadResult
 from .readers.base import Sink, decode, looks_binary
+from .readers.fields import date_from_url
 from .readers.html import read_html
 from .readers.markdown import read_markdown
 from .readers.records import read_json, read_jsonl
@@ -94,7 +95,7 @@ def article_id(draft: Draft) -> str:
 
 
 def finish(draft: Draft, settings: Settings) -> Article:
-    """Settle a Draft's id and genre."""
+    """Settle a Draft's id, genre and date (a record without one takes the date its URL's path spells out)."""
     decision = classify(draft.signals, threshold=settings.opinion_threshold)
     return Article(
         id=article_id(draft),
@@ -103,7 +104,7 @@ def finish(draft: Draft, settings: Settings) -> Article:
         authors=draft.authors,
         author_role=draft.author_role,
         outlet=draft.outlet,
-        published=draft.published,
+        published=draft.published or date_from_url(draft.url),
         url=draft.url,
         genre=decision.genre,
         genre_evidence=decision.evidence,

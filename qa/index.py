@@ -18,6 +18,9 @@ from .store import Store
 
 # Bump when the files of an index change shape; an index of another version must be rebuilt, not guessed at.
 FORMAT_VERSION = 1
+# Bump when reading the corpus gives other articles from the same files (an index of an older version still loads;
+# `qa build` reads its files again and keeps the vectors of unchanged text). 2: dates taken from URL paths.
+INGEST_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 STORE = "store.sqlite"
@@ -39,6 +42,7 @@ class Manifest(Record):
     """What an index was built from and with; checked on every load."""
 
     format_version: int
+    ingest_version: int = 1
     package_version: str
     model: str
     dim: int
@@ -114,6 +118,7 @@ class Index:
         self.chunks: list[Chunk] = store.chunks()
         self._meta: list[tuple[str, str, str | None, tuple[str, ...], str | None]] | None = None
         self._rows_of: dict[str, list[int]] | None = None
+        self._row_days: np.ndarray | None = None
 
     @classmethod
     def load(cls, index_dir: Path | str, model: str | None = None, verify: bool = True) -> Index:
@@ -175,6 +180,14 @@ class Index:
                 and filters.allows(genre, outlet, authors, dt.date.fromisoformat(published) if published else None)
             )
         ]
+
+    def row_days(self) -> np.ndarray:
+        """Each chunk row's article date as a day number (date.toordinal()), -1 for an undated article."""
+        if self._row_days is None:
+            self.article_ids()
+            days = {aid: dt.date.fromisoformat(p).toordinal() for aid, _, _, _, p in self._meta or () if p}
+            self._row_days = np.fromiter((days.get(c.article_id, -1) for c in self.chunks), np.int64, len(self.chunks))
+        return self._row_days
 
     def chunks_of(self, article_id: str) -> list[tuple[int, Chunk]]:
         """(row, chunk) of one article, in text order."""

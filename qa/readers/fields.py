@@ -21,6 +21,9 @@ GENRE_KEYS = ("genre", "type", "section", "url_section", "category", "categories
 _BY = re.compile(r"^\s*(?:by|written by)\s+", re.I)
 _OPINION_PREFIX = re.compile(r"^\s*opinion(?:\s+by)?\s+(?=[A-Z])", re.I)
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\n)\s*")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# A date in a URL's path, as news sites write it: /2022/06/12/, /2022-06-12/, /2022/jun/12/ (The Guardian).
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2}|" + "|".join(_MONTHS) + r")[/-](\d{1,2})(?=[/-]|$)", re.I)
 
 
 def first(record: Mapping[str, object], keys: tuple[str, ...]) -> object:
@@ -53,6 +56,21 @@ def parse_authors(value: object) -> tuple[tuple[str, ...], list[str]]:
         parts = _SPLIT.split(_BY.sub("", raw)) if len(raw) < 200 else []
         names.extend(p.strip(" .") for p in parts if 1 < len(p.strip(" .")) <= 80)
     return tuple(dict.fromkeys(names)), cues
+
+
+def date_from_url(url: str | None) -> dt.date | None:
+    """The publication date a news URL's path spells out ("/2022/06/12/" -> 2022-06-12), else None."""
+    if not url:
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for m in _URL_DATE.finditer(path):
+        year, month, day = m.groups()
+        number = _MONTHS.index(month.lower()) + 1 if month.isalpha() else int(month)
+        try:
+            return dt.date(int(year), number, int(day))
+        except ValueError:
+            continue
+    return None
 
 
 def parse_date(value: object) -> dt.date | None:
