@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -63,17 +64,23 @@ class Assistant:
         retriever: Mode = "hybrid",
         filters: Filters | None = None,
         conversation: Conversation | None = None,
+        as_of: dt.date | None = None,
     ) -> Answer:
         """Answer one question, searching only articles that pass `filters`.
+
+        `as_of` is the day the question is asked about ("this week" of a news quiz): articles dated in the week
+        before it are preferred (Settings.recency_days, recency_weight). A conversation remembers it for its turns.
 
         With a `conversation`, the question is first resolved against its earlier turns (a follow-up becomes a
         standalone question, "who wrote that?" is answered from the last answer's article) and the turn is added
         to it; the conversation's own filters ("show me only news reports") apply as well.
         """
         if conversation is None:
-            return self.ask_many([question], k, retriever, filters)[0]
+            return self.ask_many([question], k, retriever, filters, as_of=as_of)[0]
         cleaned = clean_question(question)
         with conversation.lock:
+            if as_of is not None:
+                conversation.as_of = as_of
             plan = conversation.understand(cleaned)
             answer = self._carry_out(cleaned, plan, conversation, k, retriever, filters)
             conversation.add(
@@ -95,15 +102,17 @@ class Assistant:
         retriever: Mode = "hybrid",
         filters: Filters | None = None,
         prefer: tuple[str, ...] = (),
+        as_of: dt.date | None = None,
     ) -> list[Answer]:
-        """Answer several questions; retrieval is batched. Hits of `prefer` articles gain a small boost."""
+        """Answer several questions; retrieval is batched. Hits of `prefer` articles gain a small boost, and
+        with `as_of` those of articles dated in the week before it (see `ask`)."""
         cleaned = [clean_question(q) for q in questions]
         k = k or self.settings.k
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         answers = []
         vectors = self.retriever.embedder.embed(cleaned)  # once: for retrieval and for scoring sentences
-        ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors)
+        ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors, as_of=as_of)
         for question, vector, ranked in zip(cleaned, vectors, ranked_all, strict=True):
             ranked = _boost(ranked, prefer)
             if self.reranker is not None:
@@ -134,14 +143,16 @@ class Assistant:
                 return _notice(question, plan.standalone)
             query = last.query or ""
             standalone = f"{query} ({plan.standalone.lower()})"
-            answer = self.ask_many([query], k, retriever, merged)[0]
+            answer = self.ask_many([query], k, retriever, merged, as_of=conversation.as_of)[0]
             return answer.model_copy(update={"question": question, "standalone": standalone})
         if plan.intent == "search":
-            answer = self.ask_many([plan.standalone], k, retriever, merged, prefer=plan.boost)[0]
+            answer = self.ask_many(
+                [plan.standalone], k, retriever, merged, prefer=plan.boost, as_of=conversation.as_of
+            )[0]
             return answer.model_copy(update={"question": question, "standalone": plan.standalone})
         article_id = plan.article_id
         if plan.intent == "source" and plan.topic:  # the article is named by its topic: find it first
-            found = self.ask_many([plan.topic], k, retriever, merged)[0]
+            found = self.ask_many([plan.topic], k, retriever, merged, as_of=conversation.as_of)[0]
             article_id = next((q.article_id for q in found.quotes), None)
         article = self.index.article(article_id) if article_id else None
         if article is None:
@@ -160,14 +171,21 @@ class Assistant:
         if plan.intent == "within":
             topic = plan.topic or question
             only = (merged or Filters()).model_copy(update={"articles": (article.id,)})
-            answer = self.ask_many([topic], k, retriever, only)[0]
+            answer = self.ask_many([topic], k, retriever, only, as_of=conversation.as_of)[0]
             return answer.model_copy(
                 update={"question": question, "standalone": f"What does “{article.title}” say about {topic}?"}
             )
-        return self._more_by_author(question, plan, article, k, retriever, merged)
+        return self._more_by_author(question, plan, article, k, retriever, merged, conversation.as_of)
 
     def _more_by_author(
-        self, question: str, plan: Understood, article: Article, k: int | None, retriever: Mode, filters: Filters | None
+        self,
+        question: str,
+        plan: Understood,
+        article: Article,
+        k: int | None,
+        retriever: Mode,
+        filters: Filters | None,
+        as_of: dt.date | None,
     ) -> Answer:
         """Other articles by the author of `article`, with quotes on the current topic from them."""
         if not article.authors:
@@ -179,7 +197,7 @@ class Assistant:
             text = f"This corpus holds no other article by {author} than “{article.title}”."
             return _notice(question, standalone, text, sources=(article,))
         scope = (filters or Filters()).model_copy(update={"author": author, "articles": others})
-        answer = self.ask_many([plan.topic or author], k, retriever, scope)[0]
+        answer = self.ask_many([plan.topic or author], k, retriever, scope, as_of=as_of)[0]
         found = tuple(a for a in (self.index.article(x) for x in others) if a)
         return answer.model_copy(
             update={"question": question, "standalone": standalone, "sources": tuple(source_of(a) for a in found)}

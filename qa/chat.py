@@ -10,6 +10,7 @@ topic change and inherits nothing. The Assistant carries the plan out; the conve
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from typing import Literal
@@ -195,13 +196,15 @@ class Conversation:
     """The turns of one user, in order; independent of every other conversation and safe to use from one thread
     at a time per user (a lock serialises turns of the same conversation)."""
 
-    def __init__(self, filters: Filters | None = None) -> None:
+    def __init__(self, filters: Filters | None = None, as_of: dt.date | None = None) -> None:
         self.turns: list[Turn] = []
         self.filters = filters or Filters()
+        # The day its questions are asked about, when the user gave one (see Assistant.ask).
+        self.as_of = as_of
         self.lock = threading.RLock()
 
     def reset(self) -> None:
-        """Forget every turn and filter: a new conversation."""
+        """Forget every turn and filter: a new conversation (asked as of the same day, if one was given)."""
         with self.lock:
             self.turns.clear()
             self.filters = Filters()

@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--author", default=None, help="only articles with an author whose name contains this")
     ask.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles from this date")
     ask.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles up to this date")
+    ask.add_argument(
+        "--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="ask as of this day: prefer the week before it"
+    )
     ev = sub.add_parser("eval", help="score the assistant against gold questions")
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--gold", type=Path, default=None, metavar="FILE.jsonl", help="gold questions, one per line")
@@ -86,12 +89,18 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="how hybrid fuses dense and BM25: weighted normalised scores or reciprocal ranks (default: convex)",
     )
+    ev.add_argument(
+        "--no-dates", action="store_true", help="ignore the questions' `date` (default: each is asked as of its date)"
+    )
     ev.add_argument("--compare", action="store_true", help="also run BM25 alone and dense alone, side by side")
     ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
     ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
     chat = sub.add_parser("chat", help="a terminal chat: follow-up questions resolve against the conversation")
     chat.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
     chat.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
+    chat.add_argument(
+        "--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="ask as of this day: prefer the week before it"
+    )
     return parser
 
 
@@ -185,7 +194,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     filters = Filters(
         genres=tuple(args.genre or ()), outlet=args.outlet, author=args.author, since=args.since, until=args.until
     )
-    answer = Assistant.load(args.index).ask(args.question, k=args.k, filters=filters)
+    answer = Assistant.load(args.index).ask(args.question, k=args.k, filters=filters, as_of=args.as_of)
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
@@ -226,7 +235,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.k is not None and args.k <= 0:
         raise QAError(f"--k must be > 0, got {args.k}")
     assistant = Assistant.load(args.index)
-    conversation = Conversation()
+    conversation = Conversation(as_of=args.as_of)
     print(CHAT_HELP)
     while True:
         try:
@@ -264,7 +273,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     gold = read_gold(args.gold)
     settings = _eval_settings(args)
     assistant = Assistant.load(_eval_index(args, settings), settings)
-    reports = compare(assistant, gold, args.k) if args.compare else [evaluate(assistant, gold, args.k, args.retriever)]
+    dates = not args.no_dates
+    reports = (
+        compare(assistant, gold, args.k, dates)
+        if args.compare
+        else [evaluate(assistant, gold, args.k, args.retriever, dates)]
+    )
     print(table(reports))
     if args.json:
         main_report = next(r for r in reports if r.retriever == args.retriever) if not args.compare else reports[-1]
@@ -272,8 +286,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data["baselines"] = {r.retriever: r.to_json() for r in reports if r is not main_report}
         data["gold"] = str(args.gold)
         data["settings"] = settings.model_dump(
-            mode="json", include={"model", "fusion", "dense_weight", "sparse_weight", "rrf_k", "abstain_below"}
-        )
+            mode="json",
+            include={
+                "model",
+                "fusion",
+                "dense_weight",
+                "sparse_weight",
+                "rrf_k",
+                "abstain_below",
+                "recency_days",
+                "recency_weight",
+            },
+        ) | {"dates": dates}
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         plot = args.json.with_suffix(".recall.png")

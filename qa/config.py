@@ -46,6 +46,12 @@ class Settings(BaseModel):
     dense_weight: float = Field(default=0.6, ge=0.0)
     sparse_weight: float = Field(default=0.4, ge=0.0)
     per_article: int = Field(default=2, gt=0)
+    # Freshness: a question asked "as of" a date (`ask(..., as_of=...)`, `qa ask --as-of`, a gold question's
+    # `date`) prefers articles dated within `recency_days` before it: their chunks gain `recency_weight` times the
+    # best candidate's score. News questions ("which head of state resigned this week?") are about the news of
+    # their day; the corpus may hold several resignations. Chosen on news_qa dev (see the README).
+    recency_days: int = Field(default=7, ge=0)
+    recency_weight: float = Field(default=0.3, ge=0.0)
     # Answers: sentences are scored in the `answer_depth` best chunks (ignoring per_article); at most `max_quotes`
     # are shown; below `abstain_below` (the best sentence score, Answer.confidence) the corpus is taken not to answer.
     # Calibrated with scripts/calibrate_abstention.py: on squad2 dev the best abstention F1 that keeps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -9,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from .assistant import Assistant
 from .config import Settings
@@ -17,6 +18,7 @@ from .embed import model_name
 from .errors import QAError
 from .metrics import answer_in_quotes, first_gold_rank, genre_family, mean, percentile, prf, quote_fidelity
 from .models import Answer, Article, Record
+from .readers.fields import parse_date
 from .retrieve import Mode
 
 RECALL_KS = tuple(range(1, 11))
@@ -36,6 +38,18 @@ class GoldQuestion(Record):
     unanswerable: bool = False
     doc_ids: tuple[str, ...] = ()
     genre: str | None = None
+    # The day the question was asked (news_qa: "2022/06/16"); `qa eval` asks it as of that day.
+    date: dt.date | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _loose_date(cls, value: object) -> object:
+        if value is None or isinstance(value, dt.date):
+            return value
+        parsed = parse_date(value)
+        if parsed is None:
+            raise ValueError(f"not a date: {str(value)[:40]!r}")
+        return parsed
 
 
 class EvalReport(Record):
@@ -122,18 +136,24 @@ def read_gold(path: Path) -> list[GoldQuestion]:
     return read_jsonl(path, GoldQuestion, GoldError, "gold question", pick)
 
 
-def _run(assistant: Assistant, gold: list[GoldQuestion], k: int, retriever: Mode) -> list[tuple[Answer, float]]:
+def _run(
+    assistant: Assistant, gold: list[GoldQuestion], k: int, retriever: Mode, dates: bool
+) -> list[tuple[Answer, float]]:
     out = []
     for g in gold:
         start = time.perf_counter()
-        answer = assistant.ask(g.question, k=k, retriever=retriever)
+        answer = assistant.ask(g.question, k=k, retriever=retriever, as_of=g.date if dates else None)
         out.append((answer, (time.perf_counter() - start) * 1000))
     return out
 
 
-def evaluate(assistant: Assistant, gold: list[GoldQuestion], k: int = 10, retriever: Mode = "hybrid") -> EvalReport:
-    """Ask every gold question one at a time and score retrieval, quotes, genre, abstention and latency."""
-    runs = _run(assistant, gold, k, retriever)
+def evaluate(
+    assistant: Assistant, gold: list[GoldQuestion], k: int = 10, retriever: Mode = "hybrid", dates: bool = True
+) -> EvalReport:
+    """Ask every gold question one at a time and score retrieval, quotes, genre, abstention and latency.
+
+    A question with a `date` is asked as of that day (`Assistant.ask(as_of=...)`) unless `dates` is False."""
+    runs = _run(assistant, gold, k, retriever, dates)
     cache: dict[str, Article] = {}
 
     def art(aid: str) -> Article:
@@ -194,9 +214,9 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 4)
 
 
-def compare(assistant: Assistant, gold: list[GoldQuestion], k: int = 10) -> list[EvalReport]:
+def compare(assistant: Assistant, gold: list[GoldQuestion], k: int = 10, dates: bool = True) -> list[EvalReport]:
     """BM25 alone, dense alone and the full pipeline on the same questions, in one run."""
-    return [evaluate(assistant, gold, k, mode) for mode in ("bm25", "dense", "hybrid")]
+    return [evaluate(assistant, gold, k, mode, dates) for mode in ("bm25", "dense", "hybrid")]
 
 
 ROWS = (

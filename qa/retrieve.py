@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import numpy as np
@@ -59,10 +60,12 @@ class Retriever:
         k: int | None = None,
         filters: Filters | None = None,
         vectors: np.ndarray | None = None,
+        as_of: dt.date | None = None,
     ) -> list[list[Hit]]:
         """Every candidate of each query in fused order, without diversification; filters apply inside search.
 
-        `vectors` are the queries' embeddings when the caller has them already."""
+        `vectors` are the queries' embeddings when the caller has them already. With `as_of`, chunks of articles
+        dated in the `recency_days` before it gain `recency_weight` times the best score (see Settings)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         s = self.settings
@@ -72,7 +75,7 @@ class Retriever:
             vectors = self.embedder.embed(queries)
         dense = self.index.dense_search(vectors, depth, allowed) if vectors is not None and mode != "bm25" else None
         sparse = self.index.bm25_search(queries, depth, allowed) if mode != "dense" else None
-        return [
+        fused = [
             self._fuse(
                 dense[i] if dense else [],
                 sparse[i] if sparse else [],
@@ -81,6 +84,19 @@ class Retriever:
             )
             for i in range(len(queries))
         ]
+        return fused if as_of is None else [self._freshen(hits, as_of) for hits in fused]
+
+    def _freshen(self, hits: list[Hit], as_of: dt.date) -> list[Hit]:
+        """`hits` with the recency bonus added to the chunks of articles dated in the window before `as_of`."""
+        s = self.settings
+        if not hits or s.recency_weight <= 0:
+            return hits
+        days = self.index.row_days()
+        today = as_of.toordinal()
+        bonus = s.recency_weight * max(abs(hits[0].score), 1e-9)
+        fresh = [0 <= today - days[h.row] <= s.recency_days for h in hits]  # undated rows are -1: never fresh
+        out = [h.model_copy(update={"score": h.score + bonus}) if f else h for h, f in zip(hits, fresh, strict=True)]
+        return sorted(out, key=lambda h: -h.score)
 
     def _fuse(
         self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode, vector: np.ndarray | None

@@ -150,22 +150,23 @@ def render_error(message: str) -> str:
     return f'<div class="qa-error">{inert(message)}</div>'
 
 
+def parse_day(value: str | None, field: str) -> dt.date | None:
+    """A date control's value (None when empty); a bad date is a QAError that names the field."""
+    if not value or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise QAError(f"{field}: {value.strip()!r} is not a date; write it as YYYY-MM-DD") from exc
+
+
 def parse_filters(genre_choice: str | None, outlet: str | None, since: str | None, until: str | None) -> Filters:
     """The filter controls as Filters; a bad date is a QAError that names the field."""
-
-    def day(value: str | None, field: str) -> dt.date | None:
-        if not value or not value.strip():
-            return None
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise QAError(f"{field}: {value.strip()!r} is not a date; write it as YYYY-MM-DD") from exc
-
     return Filters(
         genres=_CHOICE_GENRES.get(genre_choice or "", ()),
         outlet=outlet if outlet and outlet != ANY_OUTLET else None,
-        since=day(since, "From"),
-        until=day(until, "Until"),
+        since=parse_day(since, "From"),
+        until=parse_day(until, "Until"),
     )
 
 
@@ -211,6 +212,7 @@ class ChatApp:
         outlet: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        as_of: str | None = None,
     ) -> tuple[list[dict[str, str]], Conversation, str]:
         """One chat turn: the history with the question and the rendered answer, the session's conversation."""
         history = list(history or [])
@@ -223,7 +225,8 @@ class ChatApp:
             return history, conversation, ""
         try:
             filters = parse_filters(genre_choice, outlet, since, until)
-            answer = self.assistant.ask(message, filters=filters, conversation=conversation)
+            day = parse_day(as_of, "As of")
+            answer = self.assistant.ask(message, filters=filters, conversation=conversation, as_of=day)
             content = render_answer(answer)
         except QAError as exc:
             content = render_error(str(exc))
@@ -282,6 +285,12 @@ def build_app(chat: ChatApp) -> Any:
             outlet = gr.Dropdown(chat.outlets(), value=ANY_OUTLET, label="Outlet", elem_id="qa-outlet")
             since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, elem_id="qa-since")
             until = gr.Textbox(label="Until (YYYY-MM-DD)", max_lines=1, elem_id="qa-until")
+            as_of = gr.Textbox(
+                label="As of (YYYY-MM-DD)",
+                max_lines=1,
+                elem_id="qa-as-of",
+                info="prefers articles of the week before this day",
+            )
         chatbot = gr.Chatbot(
             label="Answers",
             height=560,
@@ -298,7 +307,7 @@ def build_app(chat: ChatApp) -> Any:
         examples = example_questions(chat.assistant)
         if examples:
             gr.Examples(examples=[[e] for e in examples], inputs=[box], label="Try")
-        inputs = [box, chatbot, conversation, genre, outlet, since, until]
+        inputs = [box, chatbot, conversation, genre, outlet, since, until, as_of]
         outputs = [chatbot, conversation, box]
         box.submit(chat.respond, inputs, outputs, api_visibility="private", concurrency_limit=8)
         send.click(chat.respond, inputs, outputs, api_visibility="private", concurrency_limit=8)

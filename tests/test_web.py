@@ -154,3 +154,12 @@ def test_an_unmatched_name_is_said_and_stays_inert(chat: ChatApp) -> None:
     html_text = render_answer(answer)
     assert inert("No passage searched mentions: ") in html_text and "Khazar" in html_text
     _no_live_markup(html_text)
+
+
+def test_as_of_reaches_the_conversation_and_a_bad_day_is_named(chat: ChatApp) -> None:
+    import datetime as dt
+
+    history, conversation, _ = chat.respond("landmines", [], None, "All genres", None, None, None, "2024-05-01")
+    assert conversation.as_of == dt.date(2024, 5, 1) and 'class="qa-error"' not in history[-1]["content"]
+    history, _, _ = chat.respond("landmines", [], None, "All genres", None, None, None, "last week")
+    assert inert("As of: 'last week' is not a date; write it as YYYY-MM-DD") in history[-1]["content"]
