@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import NamedTuple
 from urllib.parse import quote as urlquote
@@ -49,6 +50,9 @@ RETRIEVAL_WEIGHT = 0.2
 SENTENCE_WEIGHT = 0.3
 # Sentences sharing this share of their words are one sentence twice (wire copies, updated versions of a story).
 NEAR_COPY = 0.8
+# A sentence right before or after the answering one that scores within this margin of it answers as well: the
+# two are one passage and are quoted together (at most three sentences), not as two quotes.
+JOIN_MARGIN = 0.1
 # A best sentence shorter than this rarely stands alone; the next sentence is quoted with it.
 SHORT_SENTENCE = 80
 _WORDS = re.compile(r"\S+")
@@ -246,16 +250,20 @@ class AnswerBuilder:
             score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
             scored.append((score, unique[(aid, s, e)], s, e, i))
         scored.sort(key=lambda c: -c[0])
+        near = _Neighbours(keys, [c[0] for c in sorted(scored, key=lambda c: c[4])], articles)
         out: list[Candidate] = []
         taken: dict[str, list[tuple[int, int]]] = {}
         said: list[set[str]] = []  # the words of each sentence quoted so far
+        at = {k: i for i, k in enumerate(keys)}
         for score, hit, focus, e, i in scored:
-            s = _reach_back(articles[hit.chunk.article_id].text, focus, e)
-            e = self._extend(hit, focus, e)
-            spans = taken.setdefault(hit.chunk.article_id, [])
-            if any(s < te and ts < e for ts, te in spans) or any(_same_words(toks[i], w) for w in said):
+            aid = hit.chunk.article_id
+            text = articles[aid].text
+            s, e, joined = near.join(aid, focus, e, score, _reach_back(text, focus, e), self._extend(hit, focus, e))
+            spans = taken.setdefault(aid, [])
+            words = [toks[i], *(toks[at[k]] for k in joined)]
+            if any(s < te and ts < e for ts, te in spans) or any(_same_words(x, w) for x in words for w in said):
                 continue  # overlaps a quote of its article, or repeats one from a near-copy of an article
-            said.append(toks[i])
+            said.extend(words)
             spans.append((s, e))
             out.append(Candidate(score, hit, s, e, focus))
             if len(out) >= self.settings.max_quotes:
@@ -298,6 +306,37 @@ class AnswerBuilder:
             speaker=speaker,
             label=label(article, speaker, cited),
         )
+
+
+class _Neighbours:
+    """The scored sentences of each article in text order, to find a sentence's neighbours and their scores."""
+
+    def __init__(self, keys: list[tuple[str, int, int]], scores: list[float], articles: dict[str, Article]) -> None:
+        self.articles = articles
+        self.score = dict(zip(keys, scores, strict=True))
+        self.before: dict[tuple[str, int], tuple[str, int, int]] = {}
+        self.after: dict[tuple[str, int], tuple[str, int, int]] = {}
+        order = sorted(keys)
+        for a, b in itertools.pairwise(order):
+            if a[0] == b[0] and a[2] <= b[1] and not articles[a[0]].text[a[2] : b[1]].strip():
+                self.after[(a[0], a[2])] = b
+                self.before[(b[0], b[1])] = a
+
+    def join(
+        self, aid: str, focus: int, end: int, score: float, start: int, stop: int
+    ) -> tuple[int, int, list[tuple[str, int, int]]]:
+        """The quote `start`..`stop` of the sentence `focus`..`end`, widened by an adjacent sentence that scores
+        within JOIN_MARGIN of it (the better one first), up to three sentences in all; and the sentences added."""
+        count = 1 + (start < focus) + (stop > end)
+        options = [
+            (self.score[k], k)
+            for k in (self.before.get((aid, start)), self.after.get((aid, stop)))
+            if k is not None and self.score[k] >= score - JOIN_MARGIN
+        ]
+        joined = [k for _, k in sorted(options, reverse=True)[: max(0, 3 - count)]]
+        for _, s, e in joined:
+            start, stop = min(start, s), max(stop, e)
+        return start, stop, joined
 
 
 def _same_words(a: set[str], b: set[str]) -> bool:

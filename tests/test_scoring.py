@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
+from qa import answer as answer_module
 from qa.answer import AnswerBuilder, unmatched_line, wants_number
 from qa.assistant import Assistant
 from qa.build import build_index
-from qa.chunk import chunk_article
+from qa.chunk import chunk_article, sentence_spans
 from qa.config import Settings
 from qa.embed import HashEmbedder
 from qa.index import Index
@@ -89,10 +90,33 @@ def test_questions_that_want_a_number(question: str, wants: bool) -> None:
     assert wants_number(question) is wants
 
 
-def test_a_number_the_question_already_holds_earns_no_bonus() -> None:
+def test_a_number_the_question_already_holds_earns_no_bonus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answer_module, "JOIN_MARGIN", -1.0)  # each sentence its own quote, to see their order
     text = "Mines in the district were first cleared in 2021. Deminers have cleared 8,780 mines in the district so far."
     quotes = _answer("How many mines were cleared in the district since 2021?", _article(text))
     assert quotes[0].startswith("Deminers have cleared 8,780")
+
+
+def test_adjacent_sentences_that_answer_alike_are_one_quote_of_at_most_three() -> None:
+    text = (
+        "Deminers of the national agency cleared 300 landmines near Aghdam on Monday, the ministry said. "
+        "The landmines near Aghdam were cleared by teams working in the fields around the old town. "
+        "Rain is expected in the capital later this week, with cooler weather over the coming days. "
+        "Officials said that more landmines near Aghdam would be cleared by the teams before June. "
+        "Landmines near Aghdam were also cleared in May, when the teams worked in the northern fields. "
+        "Landmines near Aghdam were cleared in April too, in the fields along the southern road. "
+        "Landmines near Aghdam were cleared in March as well, the first month of the spring campaign."
+    )
+    quotes = _build("Where were landmines cleared near Aghdam?", _article(text)).quotes
+    sentences = [len(sentence_spans(text, q.start, q.end)) for q in quotes]
+    # sentences that share the question's words form one passage; the weather sentence between them is not one
+    assert any(q.text.startswith("Deminers") and q.text.endswith("around the old town.") for q in quotes)
+    assert all("Rain is expected" not in q.text for q in quotes)
+    assert all(1 <= n <= 3 for n in sentences) and 3 in sentences
+    # a neighbour that doesn't answer stays out
+    lone = "Landmines near Aghdam were cleared by teams working in the fields around the old town on Monday."
+    alone = _answer("Where were landmines cleared near Aghdam?", _article(lone + " Rain fell in the capital later."))
+    assert alone == [lone]
 
 
 def test_a_sentence_that_points_back_brings_the_sentence_before() -> None:
