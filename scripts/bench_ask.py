@@ -1,6 +1,7 @@
 """Latency benchmark: `Assistant.ask` p50/p95 on an index of sample_5k, beside the floor (query embedding + FAISS).
 
 Usage: python scripts/bench_ask.py [--index DIR] [--corpus FILE.jsonl] [--questions N] [--threads N]
+                                  [--as-of YYYY-MM-DD]
 Without --index, an index of ../shared/data/news_corpus/sample_5k.jsonl is built (or reused) in .qa-cache/.
 Questions: the news_qa dev questions, then article titles of the index, up to N. Prints figures; asserts nothing.
 """
@@ -8,6 +9,7 @@ Questions: the news_qa dev questions, then article titles of the index, up to N.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -51,6 +53,7 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=DATA / "news_corpus" / "sample_5k.jsonl")
     ap.add_argument("--questions", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1, help="concurrent askers for a throughput figure")
+    ap.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="ask every question as of this day")
     args = ap.parse_args()
     settings = Settings()
     index_dir = args.index or cache_dir_for([args.corpus], settings)
@@ -67,7 +70,7 @@ def main() -> None:
         index.dense_search(embedder.embed([q]), settings.fusion_depth)
         floor.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        assistant.ask(q)
+        assistant.ask(q, as_of=args.as_of)
         total.append((time.perf_counter() - start) * 1000)
     report = {
         "index_chunks": index.manifest.chunks,
@@ -77,6 +80,7 @@ def main() -> None:
         "floor_ms_p50": round(statistics.median(floor), 1),
         "floor_ms_p95": round(pct(floor, 95), 1),
         "torch_threads": __import__("torch").get_num_threads(),
+        "as_of": args.as_of.isoformat() if args.as_of else None,
     }
     if args.threads > 1:
         start = time.perf_counter()
