@@ -340,8 +340,10 @@ class _Neighbours:
 
 
 def _same_words(a: set[str], b: set[str]) -> bool:
-    """Whether two sentences share at least 80% of their words: the same sentence in two copies of a story."""
-    return bool(a) and len(a & b) >= NEAR_COPY * len(a | b)
+    """Whether two sentences are one sentence twice: they share 80% of their words, or 80% of the shorter one's
+    (of four words or more) are in the other (a teaser quoting the article, a copy of a story with a line added)."""
+    shorter = min(len(a), len(b))
+    return bool(a) and (len(a & b) >= NEAR_COPY * len(a | b) or (shorter >= 4 and len(a & b) >= NEAR_COPY * shorter))
 
 
 def _with_context(
