@@ -87,11 +87,14 @@ _PARENTHESES = re.compile(r"\([^()]*\)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+Key = tuple[str, int, int]  # a sentence: (article id, start, end)
+
+
 class _Sentences(NamedTuple):
     """The sentences of a set of hits, each once: the hit each came from by its key (article id, start, end), and
     in that order their texts and BM25 tokens (irregular forms at their base)."""
 
-    hits: dict[tuple[str, int, int], Hit]
+    hits: dict[Key, Hit]
     texts: list[str]
     tokens: list[set[str]]
 
@@ -227,8 +230,9 @@ class AnswerBuilder:
         unique, texts, toks = pool
         keys = list(unique)
         q_tokens = set(base_forms(tokenize([question])[0]))
+        near = _Neighbours(keys, articles)
         lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
-        lexical = _with_context(keys, toks, q_tokens, lexical, articles)
+        lexical = _with_context(keys, toks, q_tokens, lexical, near)
         chunk_sim = [unique[k].similarity or 0.0 for k in keys]
         # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
         dense = np.asarray(chunk_sim, dtype=np.float32)
@@ -249,8 +253,8 @@ class AnswerBuilder:
                 score -= RETRIEVAL_WEIGHT * (1 - max(0.0, unique[(aid, s, e)].score) / top)
             score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
             scored.append((score, unique[(aid, s, e)], s, e, i))
+        scores = {keys[c[4]]: c[0] for c in scored}
         scored.sort(key=lambda c: -c[0])
-        near = _Neighbours(keys, [c[0] for c in sorted(scored, key=lambda c: c[4])], articles)
         out: list[Candidate] = []
         taken: dict[str, list[tuple[int, int]]] = {}
         said: list[set[str]] = []  # the words of each sentence quoted so far
@@ -258,7 +262,7 @@ class AnswerBuilder:
         for score, hit, focus, e, i in scored:
             aid = hit.chunk.article_id
             text = articles[aid].text
-            s, e, joined = near.join(aid, focus, e, score, _reach_back(text, focus, e), self._extend(hit, focus, e))
+            s, e, joined = near.join(scores, (aid, focus, e), _reach_back(text, focus, e), self._extend(hit, focus, e))
             spans = taken.setdefault(aid, [])
             words = [toks[i], *(toks[at[k]] for k in joined)]
             if any(s < te and ts < e for ts, te in spans) or any(_same_words(x, w) for x in words for w in said):
@@ -309,29 +313,31 @@ class AnswerBuilder:
 
 
 class _Neighbours:
-    """The scored sentences of each article in text order, to find a sentence's neighbours and their scores."""
+    """Which of a set of sentences sit right before and after each other in their article (nothing but
+    whitespace between them)."""
 
-    def __init__(self, keys: list[tuple[str, int, int]], scores: list[float], articles: dict[str, Article]) -> None:
-        self.articles = articles
-        self.score = dict(zip(keys, scores, strict=True))
-        self.before: dict[tuple[str, int], tuple[str, int, int]] = {}
-        self.after: dict[tuple[str, int], tuple[str, int, int]] = {}
-        order = sorted(keys)
-        for a, b in itertools.pairwise(order):
+    def __init__(self, keys: list[Key], articles: dict[str, Article]) -> None:
+        self.before: dict[tuple[str, int], Key] = {}  # (article id, a sentence's start) -> the sentence before
+        self.after: dict[tuple[str, int], Key] = {}  # (article id, a sentence's end) -> the sentence after
+        for a, b in itertools.pairwise(sorted(keys)):
             if a[0] == b[0] and a[2] <= b[1] and not articles[a[0]].text[a[2] : b[1]].strip():
                 self.after[(a[0], a[2])] = b
                 self.before[(b[0], b[1])] = a
 
-    def join(
-        self, aid: str, focus: int, end: int, score: float, start: int, stop: int
-    ) -> tuple[int, int, list[tuple[str, int, int]]]:
-        """The quote `start`..`stop` of the sentence `focus`..`end`, widened by an adjacent sentence that scores
-        within JOIN_MARGIN of it (the better one first), up to three sentences in all; and the sentences added."""
-        count = 1 + (start < focus) + (stop > end)
+    def of(self, key: Key) -> list[Key]:
+        """The sentences right before and after `key`."""
+        return [k for k in (self.before.get(key[:2]), self.after.get((key[0], key[2]))) if k is not None]
+
+    def join(self, scores: dict[Key, float], focus: Key, start: int, stop: int) -> tuple[int, int, list[Key]]:
+        """The quote `start`..`stop` of the sentence `focus`, widened by an adjacent sentence that scores within
+        JOIN_MARGIN of it (the better one first), up to three sentences in all; and the sentences added."""
+        aid, first, end = focus
+        score = scores[focus]
+        count = 1 + (start < first) + (stop > end)
         options = [
-            (self.score[k], k)
+            (scores[k], k)
             for k in (self.before.get((aid, start)), self.after.get((aid, stop)))
-            if k is not None and self.score[k] >= score - JOIN_MARGIN
+            if k is not None and scores[k] >= score - JOIN_MARGIN
         ]
         joined = [k for _, k in sorted(options, reverse=True)[: max(0, 3 - count)]]
         for _, s, e in joined:
@@ -347,30 +353,14 @@ def _same_words(a: set[str], b: set[str]) -> bool:
 
 
 def _with_context(
-    keys: list[tuple[str, int, int]],
-    tokens: list[set[str]],
-    question: set[str],
-    own: list[float],
-    articles: dict[str, Article],
+    keys: list[Key], tokens: list[set[str]], question: set[str], own: list[float], near: _Neighbours
 ) -> list[float]:
     """Each sentence's share of the question's words, blended with the share it covers together with the
     sentences right before and after it in its article, when those are among `keys` (CONTEXT_WEIGHT)."""
     at = {k: i for i, k in enumerate(keys)}
-    order = sorted(keys)
     out = list(own)
-
-    def adjacent(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
-        return a[0] == b[0] and a[2] <= b[1] and not articles[a[0]].text[a[2] : b[1]].strip()
-
-    for j, (aid, s, e) in enumerate(order):
-        here = (aid, s, e)
-        near = [
-            order[x]
-            for x in (j - 1, j + 1)
-            if 0 <= x < len(order) and (adjacent(order[x], here) or adjacent(here, order[x]))
-        ]
-        i = at[(aid, s, e)]
-        words = tokens[i].union(*(tokens[at[n]] for n in near))
+    for i, key in enumerate(keys):
+        words = tokens[i].union(*(tokens[at[n]] for n in near.of(key)))
         together = len(question & words) / max(len(question), 1)
         out[i] = (1 - CONTEXT_WEIGHT) * own[i] + CONTEXT_WEIGHT * together
     return out
