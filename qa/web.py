@@ -233,13 +233,15 @@ class ChatApp:
         history.append({"role": "assistant", "content": content})
         return history, conversation, ""
 
-    def ask_api(self, question: str, session: str = "") -> dict[str, Any]:
-        """The answer as JSON for programs; a non-empty `session` keeps a conversation across calls."""
+    def ask_api(self, question: str, session: str = "", as_of: str = "") -> dict[str, Any]:
+        """The answer as JSON for programs; a non-empty `session` keeps a conversation across calls, and an
+        `as_of` day (YYYY-MM-DD, optional) prefers the week before it as in the chat."""
         if self.assistant is None:
             return {"error": self.problem or "No index is loaded."}
         try:
             conversation = self.sessions.get(session) if session else None
-            answer = self.assistant.ask(question, conversation=conversation)
+            day = parse_day(as_of, "as_of")
+            answer = self.assistant.ask(question, conversation=conversation, as_of=day)
         except QAError as exc:
             return {"error": str(exc)}
         data: dict[str, Any] = answer.model_dump(mode="json")

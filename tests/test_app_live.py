@@ -71,6 +71,10 @@ def test_gradio_client_asks_with_a_session(app_url: str) -> None:
     assert follow["sources"][0]["author"] == "Vasif Huseynov"
     other = client.predict("Who wrote that?", "s2", api_name="/ask")  # a new session has nothing to refer to
     assert other["abstained"] and not other["sources"]
+    dated = client.predict("How much will demining cost?", "", "2024-04-10", api_name="/ask")  # optional as_of
+    assert dated["quotes"] == first["quotes"]  # one article on demining: the day changes nothing here
+    bad = client.predict("How much will demining cost?", "", "soon", api_name="/ask")
+    assert bad == {"error": "as_of: 'soon' is not a date; write it as YYYY-MM-DD"}
 
 
 def test_page_sets_no_cookies_and_serves_the_app(app_url: str) -> None:

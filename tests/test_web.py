@@ -163,3 +163,8 @@ def test_as_of_reaches_the_conversation_and_a_bad_day_is_named(chat: ChatApp) ->
     assert conversation.as_of == dt.date(2024, 5, 1) and 'class="qa-error"' not in history[-1]["content"]
     history, _, _ = chat.respond("landmines", [], None, "All genres", None, None, None, "last week")
     assert inert("As of: 'last week' is not a date; write it as YYYY-MM-DD") in history[-1]["content"]
+    assert chat.ask_api("landmines", "carol", "2024-05-01")["quotes"]
+    assert chat.sessions.get("carol").as_of == dt.date(2024, 5, 1)
+    assert chat.ask_api("landmines", "", "May 1st") == {
+        "error": "as_of: 'May 1st' is not a date; write it as YYYY-MM-DD"
+    }
