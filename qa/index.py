@@ -167,7 +167,7 @@ class Index:
         """One article by id."""
         return self.store.article(article_id)
 
-    def _article_meta(self) -> list[tuple[str, str, str | None, tuple[str, ...], str | None]]:
+    def article_meta(self) -> list[tuple[str, str, str | None, tuple[str, ...], str | None]]:
         """(id, genre, outlet, authors, ISO date) of every article, read once: an index never changes once written."""
         if self._meta is None:
             self._meta = self.store.article_meta()
@@ -177,7 +177,7 @@ class Index:
         """Ids of the articles that pass `filters` (all of them without)."""
         return [
             aid
-            for aid, genre, outlet, authors, published in self._article_meta()
+            for aid, genre, outlet, authors, published in self.article_meta()
             if filters is None
             or (
                 (not filters.articles or aid in filters.articles)
@@ -188,7 +188,7 @@ class Index:
     def row_days(self) -> np.ndarray:
         """Each chunk row's article date as a day number (date.toordinal()), -1 for an undated article."""
         if self._row_days is None:
-            days = {aid: dt.date.fromisoformat(p).toordinal() for aid, _, _, _, p in self._article_meta() if p}
+            days = {aid: dt.date.fromisoformat(p).toordinal() for aid, _, _, _, p in self.article_meta() if p}
             self._row_days = np.fromiter((days.get(c.article_id, -1) for c in self.chunks), np.int64, len(self.chunks))
         return self._row_days
 

@@ -200,7 +200,7 @@ class ChatApp:
         """Outlet choices for the filter."""
         if self.assistant is None:
             return [ANY_OUTLET]
-        names = {outlet for _, _, outlet, _, _ in self.assistant.index.store.article_meta() if outlet}
+        names = {outlet for _, _, outlet, _, _ in self.assistant.index.article_meta() if outlet}
         return [ANY_OUTLET, *sorted(names)]
 
     def respond(
