@@ -123,6 +123,8 @@ class Hit(Record):
     sparse_score: float | None = None
     # Cosine similarity of the chunk with the question, whichever retriever found it (None: not computed).
     similarity: float | None = None
+    # Whether its article is dated in the week before the day the question was asked as of (Retriever.rank).
+    fresh: bool = False
 
 
 class Quote(Record):

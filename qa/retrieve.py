@@ -95,7 +95,10 @@ class Retriever:
         today = as_of.toordinal()
         bonus = s.recency_weight * max(abs(hits[0].score), 1e-9)
         fresh = [0 <= today - days[h.row] <= s.recency_days for h in hits]  # undated rows are -1: never fresh
-        out = [h.model_copy(update={"score": h.score + bonus}) if f else h for h, f in zip(hits, fresh, strict=True)]
+        out = [
+            h.model_copy(update={"score": h.score + bonus, "fresh": True}) if f else h
+            for h, f in zip(hits, fresh, strict=True)
+        ]
         return sorted(out, key=lambda h: -h.score)
 
     def _fuse(

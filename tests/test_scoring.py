@@ -216,3 +216,23 @@ def test_an_opening_that_quotes_the_article_itself_is_not_quoted_again() -> None
     quotes = _answer("Why does Azerbaijan seek to raise awareness about landmines?", _article(text))
     assert sum("seeks to raise awareness" in q for q in quotes) == 1  # the opening adds only the byline
     assert any("Deminers cleared 300" in q for q in quotes)
+
+
+def test_a_sentence_of_the_weeks_news_comes_first_without_changing_the_confidence() -> None:
+    stale = _article("Inhofe had to announce his resignation as head of state by March 1 under a new law.", "stale")
+    week = _article("Boris Johnson, head of the government, announced his resignation on Thursday.", "week")
+    question = "Which head of state announced his resignation this week?"
+
+    def build(fresh: bool) -> Answer:
+        hits = [
+            Hit(row=i, chunk=chunk_article(a)[0], score=1.0, similarity=0.5, fresh=fresh and a is week)
+            for i, a in enumerate((stale, week))
+        ]
+        return AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+            question, hits, {"stale": stale, "week": week}, ["stale", "week"]
+        )
+
+    plain, dated = build(False), build(True)
+    assert [q.article_id for q in plain.quotes] == ["stale", "week"]  # more of the question's words
+    assert [q.article_id for q in dated.quotes] == ["week", "stale"]
+    assert dated.confidence == plain.confidence
