@@ -105,7 +105,7 @@ class _Sentences(NamedTuple):
 
 
 def _sentences(hits: list[Hit], articles: dict[str, Article]) -> _Sentences:
-    unique: dict[tuple[str, int, int], Hit] = {}
+    unique: dict[Key, Hit] = {}
     for hit in hits:  # overlapping chunks share sentences; each is scored once, with the first (best) hit
         for s, e in hit.chunk.sentences:
             unique.setdefault((hit.chunk.article_id, s, e), hit)
@@ -236,9 +236,10 @@ class AnswerBuilder:
         unique, texts, toks = pool
         keys = list(unique)
         q_tokens = set(base_forms(tokenize([question])[0]))
+        at = {k: i for i, k in enumerate(keys)}  # a sentence's index in keys, texts and toks
         near = _Neighbours(keys, articles)
         lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
-        lexical = _with_context(keys, toks, q_tokens, lexical, near)
+        lexical = _with_context(at, toks, q_tokens, lexical, near)
         chunk_sim = [unique[k].similarity or 0.0 for k in keys]
         # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
         dense = np.asarray(chunk_sim, dtype=np.float32)
@@ -267,7 +268,6 @@ class AnswerBuilder:
         out: list[Candidate] = []
         taken: dict[str, list[tuple[int, int]]] = {}
         said: list[set[str]] = []  # the words of each sentence quoted so far
-        at = {k: i for i, k in enumerate(keys)}
         for score, hit, focus, e, i in scored:
             aid = hit.chunk.article_id
             text = articles[aid].text
@@ -362,13 +362,13 @@ def _same_words(a: set[str], b: set[str]) -> bool:
 
 
 def _with_context(
-    keys: list[Key], tokens: list[set[str]], question: set[str], own: list[float], near: _Neighbours
+    at: dict[Key, int], tokens: list[set[str]], question: set[str], own: list[float], near: _Neighbours
 ) -> list[float]:
     """Each sentence's share of the question's words, blended with the share it covers together with the
-    sentences right before and after it in its article, when those are among `keys` (CONTEXT_WEIGHT)."""
-    at = {k: i for i, k in enumerate(keys)}
+    sentences right before and after it in its article, when those are among the sentences scored (`at` gives
+    each one's index in `tokens` and `own`; CONTEXT_WEIGHT)."""
     out = list(own)
-    for i, key in enumerate(keys):
+    for key, i in at.items():
         words = tokens[i].union(*(tokens[at[n]] for n in near.of(key)))
         together = len(question & words) / max(len(question), 1)
         out[i] = (1 - CONTEXT_WEIGHT) * own[i] + CONTEXT_WEIGHT * together

@@ -58,9 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--author", default=None, help="only articles with an author whose name contains this")
     ask.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles from this date")
     ask.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles up to this date")
-    ask.add_argument(
-        "--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="ask as of this day: prefer the week before it"
-    )
+    _as_of_option(ask)
     ev = sub.add_parser("eval", help="score the assistant against gold questions")
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--gold", type=Path, default=None, metavar="FILE.jsonl", help="gold questions, one per line")
@@ -98,10 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="a terminal chat: follow-up questions resolve against the conversation")
     chat.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
     chat.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
-    chat.add_argument(
+    _as_of_option(chat)
+    return parser
+
+
+def _as_of_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="ask as of this day: prefer the week before it"
     )
-    return parser
 
 
 def _date(value: str) -> dt.date:
