@@ -124,8 +124,13 @@ class Candidate(NamedTuple):
 
 
 def unmatched_line(answer: Answer) -> str | None:
-    """'No passage searched mentions: Khazar University.' for an answer with unmatched names or numbers."""
-    return f"No passage searched mentions: {', '.join(answer.unmatched)}." if answer.unmatched else None
+    """'No passage searched mentions: Khazar University.' for an answer with unmatched names or numbers, or
+    "The best passage's article doesn't mention: Ukraine." for names only other articles mention."""
+    if answer.unmatched:
+        return f"No passage searched mentions: {', '.join(answer.unmatched)}."
+    if answer.absent_from_best:
+        return f"The best passage's article doesn't mention: {', '.join(answer.absent_from_best)}."
+    return None
 
 
 def unmatched_terms(question: str, words: set[str], articles: dict[str, Article]) -> tuple[str, ...]:
@@ -202,7 +207,9 @@ class AnswerBuilder:
             self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
         ]
         unmatched = unmatched_terms(question, set().union(*pool.tokens), articles)
-        abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched)
+        # The names and numbers asked about must meet in the article that answers, not only somewhere in the pool.
+        absent = () if unmatched or not candidates else self._absent_from(question, articles, candidates[0])
+        abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched or absent)
         ranked = tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
         if abstained:
@@ -215,6 +222,7 @@ class AnswerBuilder:
                 articles=seen,
                 confidence=confidence,
                 unmatched=unmatched,
+                absent_from_best=absent,
             )
         return Answer(
             question=question,
@@ -282,6 +290,12 @@ class AnswerBuilder:
             if len(out) >= self.settings.max_quotes:
                 break
         return out, None if best is None else round(best, 4)
+
+    @staticmethod
+    def _absent_from(question: str, articles: dict[str, Article], best: Candidate) -> tuple[str, ...]:
+        """The question's names and numbers that the article of the `best` candidate doesn't mention."""
+        article = articles[best.hit.chunk.article_id]
+        return unmatched_terms(question, set(base_forms(tokenize([article.text])[0])), {article.id: article})
 
     @staticmethod
     def _extend(hit: Hit, start: int, end: int) -> int:

@@ -40,3 +40,7 @@ def test_real_model_answers_and_abstains(tmp_path: Path) -> None:
     assert rutte.speaker == "Mark Rutte" and rutte.label == "News report — commonspace.eu; Mark Rutte speaking"
     unrelated = assistant.ask("What is the capital of Peru?")
     assert unrelated.abstained and unrelated.summary == "The articles in this corpus don't answer that."
+    # Ukraine is in the NATO article, not in the op-ed on Azerbaijan's landmines that answers best
+    ukraine = assistant.ask("How many landmines has Ukraine cleared since 2022?")
+    assert ukraine.abstained and ukraine.unmatched == () and ukraine.absent_from_best == ("Ukraine",)
+    assert ukraine.nearby[0].genre == "opinion" and "landmines" in ukraine.nearby[0].text

@@ -188,6 +188,20 @@ def test_a_name_or_number_no_passage_mentions_means_abstention() -> None:
     assert by_author.unmatched == ()
 
 
+def test_the_names_asked_about_must_meet_in_the_article_of_the_best_passage() -> None:
+    mines = _article("Deminers cleared 300 landmines near Aghdam since 2022, officials of ANAMA said.", "mines")
+    war = _article("Ukraine asked its allies for more air defence systems this winter.", "war")
+    # "Ukraine" is among the passages searched, but not in the mines article that answers best
+    answer = _build("How many landmines has Ukraine cleared since 2022?", mines, war, similarity=0.9)
+    assert answer.nearby[0].article_id == "mines"
+    assert answer.abstained and answer.quotes == () and answer.unmatched == ()
+    assert answer.absent_from_best == ("Ukraine",)
+    assert unmatched_line(answer) == "The best passage's article doesn't mention: Ukraine."
+    # the same question with names the best article has is answered
+    kept = _build("How many landmines has ANAMA cleared since 2022?", mines, war, similarity=0.9)
+    assert not kept.abstained and kept.absent_from_best == () and kept.quotes[0].article_id == "mines"
+
+
 def test_sentence_openings_and_later_sentences_of_a_question_are_not_names() -> None:
     art = _article("NASA released images from the James Webb telescope showing distant galaxies.")
     answer = _build("NASA released images this week. What did the images show?", art, similarity=0.9)
