@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import quote as urlquote
 
@@ -295,7 +296,7 @@ class AnswerBuilder:
     def _absent_from(question: str, articles: dict[str, Article], best: Candidate) -> tuple[str, ...]:
         """The question's names and numbers that the article of the `best` candidate doesn't mention."""
         article = articles[best.hit.chunk.article_id]
-        return unmatched_terms(question, set(base_forms(tokenize([article.text])[0])), {article.id: article})
+        return unmatched_terms(question, set(_words_of(article.text)), {article.id: article})
 
     @staticmethod
     def _extend(hit: Hit, start: int, end: int) -> int:
@@ -333,6 +334,12 @@ class AnswerBuilder:
             speaker=speaker,
             label=label(article, speaker, cited),
         )
+
+
+@lru_cache(maxsize=1024)
+def _words_of(text: str) -> frozenset[str]:
+    """The BM25 tokens of a text, irregular forms at their base (cached: the best articles recur)."""
+    return frozenset(base_forms(tokenize([text])[0]))
 
 
 class _Neighbours:
