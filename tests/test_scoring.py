@@ -232,7 +232,7 @@ def test_an_opening_that_quotes_the_article_itself_is_not_quoted_again() -> None
     assert any("Deminers cleared 300" in q for q in quotes)
 
 
-def test_a_sentence_of_the_weeks_news_comes_first_without_changing_the_confidence() -> None:
+def test_a_sentence_of_the_weeks_news_comes_first_and_raises_the_confidence() -> None:
     stale = _article("Inhofe had to announce his resignation as head of state by March 1 under a new law.", "stale")
     week = _article("Boris Johnson, head of the government, announced his resignation on Thursday.", "week")
     question = "Which head of state announced his resignation this week?"
@@ -249,4 +249,5 @@ def test_a_sentence_of_the_weeks_news_comes_first_without_changing_the_confidenc
     plain, dated = build(False), build(True)
     assert [q.article_id for q in plain.quotes] == ["stale", "week"]  # more of the question's words
     assert [q.article_id for q in dated.quotes] == ["week", "stale"]
-    assert dated.confidence == plain.confidence
+    # the week's passage counts as evidence that the corpus answers: the confidence is its score, bonus included
+    assert plain.confidence is not None and dated.confidence == dated.quotes[0].score > plain.confidence
