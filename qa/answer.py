@@ -15,6 +15,7 @@ from .config import Settings
 from .embed import Embedder
 from .errors import QAError
 from .models import OPINION_FAMILY, Answer, Article, Hit, Quote
+from .names import unmatched_terms
 from .sparse import base_forms, tokenize
 from .speech import attribution
 
@@ -87,10 +88,6 @@ _WANTS_NUMBER = re.compile(
 # Added to the score of a sentence holding a number when the question wants one: enough to break ties between
 # sentences on the topic, too little to lift an off-topic one.
 NUMBER_BONUS = 0.15
-# Names and numbers in a question: capitalised words ("Khazar University") that don't open a sentence, or a word
-# with a digit.
-_KEY_TERM = re.compile(r"(?<![.?!:;] )(?<![“\"‘'(])\b[A-Z]\w*(?:\s+[A-Z]\w*)*|\b\w*\d\w*")
-_PARENTHESES = re.compile(r"\([^()]*\)")
 # A number as written ("2.5", "8,780", "187"); only numbers the question doesn't hold count towards the bonus.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -134,20 +131,6 @@ def unmatched_line(answer: Answer) -> str | None:
     if answer.absent_from_best:
         return f"The best passage's article doesn't mention: {', '.join(answer.absent_from_best)}."
     return None
-
-
-def unmatched_terms(question: str, words: set[str], articles: dict[str, Article]) -> tuple[str, ...]:
-    """The question's names and numbers (capitalised words that don't open a sentence or a quotation, words with a
-    digit; parenthesised asides left out) found neither among `words` (the BM25 tokens of the passages searched)
-    nor in their articles' titles, authors or outlets."""
-    plain = _PARENTHESES.sub(" ", question)  # "(after: the previous question)" is a hint, not a requirement
-    terms = [m.group() for m in _KEY_TERM.finditer(plain) if plain[: m.start()].strip()]
-    if not terms:
-        return ()
-    meta = [" ".join([a.title, *a.authors, a.outlet or ""]) for a in articles.values()]
-    known = words.union(*(base_forms(t) for t in tokenize(meta)))
-    asked = [set(base_forms(t)) for t in tokenize(terms)]
-    return tuple(dict.fromkeys(term for term, tokens in zip(terms, asked, strict=True) if tokens - known))
 
 
 def wants_number(question: str) -> bool:
@@ -209,7 +192,7 @@ class AnswerBuilder:
         quotes = [
             self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
         ]
-        unmatched = unmatched_terms(question, set().union(*pool.tokens), articles)
+        unmatched = unmatched_terms(question, set().union(*pool.tokens), pool.texts, articles)
         # The names and numbers asked about must meet in the article that answers, not only somewhere in the pool.
         absent = () if unmatched or not candidates else self._absent_from(question, articles, candidates[0])
         abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched or absent)
@@ -295,7 +278,7 @@ class AnswerBuilder:
     def _absent_from(question: str, articles: dict[str, Article], best: Candidate) -> tuple[str, ...]:
         """The question's names and numbers that the article of the `best` candidate doesn't mention."""
         article = articles[best.hit.chunk.article_id]
-        return unmatched_terms(question, set(_words_of(article.text)), {article.id: article})
+        return unmatched_terms(question, _words_of(article.text), [article.text], {article.id: article})
 
     @staticmethod
     def _extend(hit: Hit, start: int, end: int) -> int:
