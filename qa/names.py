@@ -24,7 +24,7 @@ _ACRONYM = re.compile(r"[A-Z]{2,5}")
 _SPELT_OUT = re.compile(r"[A-Z][\w'’-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w'’-]*)+")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 # A place's adjective is its name with an ending swapped: Brit-ish/Brit-ain, Ital-ian/Ital-y, Chin-ese/Chin-a,
-# Pol-ish/Pol-and, Europ-ean/Europ-e, Israel-i/Israel, German/German-y.
+# Pol-ish/Pol-and, Europ-ean/Europ-e, Israel-i/Israel, German/German-y; its plural too (Americans).
 _ADJECTIVE_ENDINGS = ("ish", "ian", "ean", "ese", "an", "i")
 _PLACE_ENDINGS = ("", "a", "e", "o", "y", "ia", "ain", "and")
 _CAPITALISED_WORD = re.compile(r"[A-Z][a-z]{3,}")
@@ -68,6 +68,7 @@ class Mentions:
             return term in self._spelt_out()
         if _CAPITALISED_WORD.fullmatch(term):
             word = term.lower()
+            word = word[:-1] if word.endswith("s") else word  # "Americans", "Israelis"
             roots = [word[: -len(e)] for e in _ADJECTIVE_ENDINGS if word.endswith(e) and len(word) - len(e) >= 3]
             places = {r + e for r in roots for e in _PLACE_ENDINGS} | ({word + "y"} if roots else set())
             return bool(places & self._plain())

@@ -36,7 +36,7 @@ def test_an_acronym_meets_its_spelt_out_or_dotted_form() -> None:
 
 def test_a_place_adjective_meets_its_place() -> None:
     text = "Settlers came to Britain, Italy, Poland and China; Germany and Israel followed."
-    for adjective in ("British", "Italian", "Polish", "Chinese", "German", "Israeli"):
+    for adjective in ("British", "Italian", "Polish", "Chinese", "German", "Israeli", "Israelis"):
         assert _missing(f"Where did {adjective} settlers go?", text) == (), adjective
     # a name is not a place's adjective because of its ending: Milan is not "million"
     assert _missing("Where did Milan settlers go?", "A million settlers came.") == ("Milan",)
