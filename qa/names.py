@@ -29,7 +29,6 @@ _ADJECTIVE_ENDINGS = ("ish", "ian", "ean", "ese", "an", "i")
 _PLACE_ENDINGS = ("", "a", "e", "o", "y", "ia", "ain", "and")
 _CAPITALISED_WORD = re.compile(r"[A-Z][a-z]{3,}")
 _LOWER_WORD = re.compile(r"[a-z]+")
-_DECADE = re.compile(r"^(\d+)s$")
 
 
 def key_terms(question: str) -> list[str]:
@@ -46,8 +45,9 @@ def _fold(text: str) -> str:
 
 
 def _normal(token: str) -> str:
-    """A token with its accents folded and a decade's "s" dropped."""
-    return _DECADE.sub(r"\1", _fold(token))
+    """A token with its accents folded and a decade's "s" dropped ("1950s" -> "1950")."""
+    token = _fold(token)
+    return token[:-1] if token.endswith("s") and token[:-1].isdigit() else token
 
 
 class Mentions:
