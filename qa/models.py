@@ -181,7 +181,7 @@ class Answer(Record):
     # Names and numbers of the question ("Khazar University", "2024") that no passage searched mentions: the
     # answer abstains when there are any.
     unmatched: tuple[str, ...] = ()
-    # Names and numbers of the question that other passages mention but the article of the best passage doesn't
+    # Names and numbers of the question that other passages mention but the articles of the best passages don't
     # ("Ukraine" asked of an article about mines in Azerbaijan): the answer abstains when there are any.
     absent_from_best: tuple[str, ...] = ()
 

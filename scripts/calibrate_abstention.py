@@ -3,7 +3,7 @@
 Usage: python scripts/calibrate_abstention.py --index DIR --gold FILE.jsonl [--min-aiq3 0.80]
 Each question is asked once with abstention off; its confidence (Answer.confidence) then decides at every
 threshold, except that an answer with names or numbers no passage mentions (Answer.unmatched), or that the best
-passage's article doesn't (Answer.absent_from_best), abstains at all of them. A gold question with a `date` is
+passages' articles don't (Answer.absent_from_best), abstains at all of them. A gold question with a `date` is
 asked as of it, as `qa eval` asks it.
 An abstained answerable question counts as a miss for answer_in_quote@3. Prints figures only.
 """
@@ -39,7 +39,7 @@ def main() -> None:
         answer = assistant.ask(g.question, as_of=g.date)
         hit = answer_in_quotes(g.answers, [q.text for q in answer.quotes], 3) if not g.unanswerable else False
         # an answer abstains whatever the threshold when a name or number of the question is nowhere (unmatched)
-        # or not in the best passage's article
+        # or not in the best passages' articles
         names_missing = answer.unmatched or answer.absent_from_best
         confidence = -1.0 if answer.confidence is None or names_missing else answer.confidence
         rows.append((confidence, g.unanswerable, hit))

@@ -188,7 +188,7 @@ def test_a_name_or_number_no_passage_mentions_means_abstention() -> None:
     assert by_author.unmatched == ()
 
 
-def test_the_names_asked_about_must_meet_in_the_article_of_the_best_passage() -> None:
+def test_the_names_asked_about_must_meet_in_the_articles_of_the_best_passages() -> None:
     mines = _article("Deminers cleared 300 landmines near Aghdam since 2022, officials of ANAMA said.", "mines")
     war = _article("Ukraine asked its allies for more air defence systems this winter.", "war")
     # "Ukraine" is among the passages searched, but not in the mines article that answers best
@@ -196,10 +196,33 @@ def test_the_names_asked_about_must_meet_in_the_article_of_the_best_passage() ->
     assert answer.nearby[0].article_id == "mines"
     assert answer.abstained and answer.quotes == () and answer.unmatched == ()
     assert answer.absent_from_best == ("Ukraine",)
-    assert unmatched_line(answer) == "The best passage's article doesn't mention: Ukraine."
+    assert unmatched_line(answer) == "The articles of the best passages don't mention: Ukraine."
     # the same question with names the best article has is answered
     kept = _build("How many landmines has ANAMA cleared since 2022?", mines, war, similarity=0.9)
     assert not kept.abstained and kept.absent_from_best == () and kept.quotes[0].article_id == "mines"
+
+
+def test_names_may_meet_in_two_articles_that_answer_almost_as_well() -> None:
+    germany = _article("Germany says Russia threatens its security with cyberattacks on air traffic control.", "de")
+    nato = _article("NATO says Russia threatens its security and could attack a member within five years.", "nato")
+    question = "How does Russia threaten Germany and NATO?"
+
+    def build() -> Answer:  # the NATO passage a little less similar to the question: second, within the margin
+        hits = [
+            Hit(row=i, chunk=chunk_article(a)[0], score=1.0, similarity=sim)
+            for i, (a, sim) in enumerate(((germany, 0.9), (nato, 0.8)))
+        ]
+        return AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+            question, hits, {"de": germany, "nato": nato}, ["de", "nato"]
+        )
+
+    answer = build()
+    assert not answer.abstained and [q.article_id for q in answer.quotes] == ["de", "nato"]
+    # with no margin, the best passage's article alone must name both, and it lacks NATO
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(answer_module, "MEET_MARGIN", 0.0)
+        strict = build()
+    assert strict.abstained and strict.absent_from_best == ("NATO",)
 
 
 def test_sentence_openings_and_later_sentences_of_a_question_are_not_names() -> None:
