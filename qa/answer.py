@@ -283,8 +283,8 @@ class AnswerBuilder:
     def _absent_from(question: str, articles: dict[str, Article], candidates: list[Candidate]) -> tuple[str, ...]:
         """The question's names and numbers that the articles of the best candidates (the first, and those within
         MEET_MARGIN of it) don't mention."""
-        best = candidates[0].score - MEET_MARGIN
-        ids = dict.fromkeys(c.hit.chunk.article_id for c in candidates if c.score >= best)
+        floor = candidates[0].score - MEET_MARGIN
+        ids = dict.fromkeys(c.hit.chunk.article_id for c in candidates if c.score >= floor)
         near = {i: articles[i] for i in ids}
         words = frozenset().union(*(_words_of(a.text) for a in near.values()))
         return unmatched_terms(question, words, [a.text for a in near.values()], near)
