@@ -197,7 +197,7 @@ class AnswerBuilder:
         quotes = [
             self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
         ]
-        unmatched = unmatched_terms(question, set().union(*pool.tokens), pool.texts, articles)
+        unmatched = unmatched_terms(question, itertools.chain.from_iterable(pool.tokens), pool.texts, articles)
         # The names and numbers asked about must meet in the articles that answer, not only somewhere in the pool.
         absent = () if unmatched or not candidates else self._absent_from(question, articles, candidates)
         abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched or absent)
@@ -252,13 +252,14 @@ class AnswerBuilder:
         asked = set(_NUMBER.findall(question))
         scored = []
         top = max(h.score for h in unique.values())
-        for i, (aid, s, e) in enumerate(keys):
+        for i, key in enumerate(keys):
+            hit = unique[key]
             score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
             if top > 0:  # fused, BM25 and cosine scores are positive where they count
-                score -= RETRIEVAL_WEIGHT * (1 - max(0.0, unique[(aid, s, e)].score) / top)
+                score -= RETRIEVAL_WEIGHT * (1 - max(0.0, hit.score) / top)
             score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
-            score += FRESH_BONUS if unique[(aid, s, e)].fresh else 0.0
-            scored.append((score, unique[(aid, s, e)], s, e, i))
+            score += FRESH_BONUS if hit.fresh else 0.0
+            scored.append((score, hit, key[1], key[2], i))
         scores = {keys[c[4]]: c[0] for c in scored}
         scored.sort(key=lambda c: -c[0])
         out: list[Candidate] = []
