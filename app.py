@@ -13,11 +13,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from qa.app.commands import Bars
+from qa.app.render import CSS
+from qa.app.web import ChatApp, build_app
 from qa.assistant import Assistant
-from qa.build import build_index
-from qa.cli import _Bars
 from qa.errors import QAError
-from qa.web import CSS, ChatApp, build_app
+from qa.search.build import build_index
 
 ROOT = Path(__file__).resolve().parent
 
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if corpus and not args.no_build:
             print(f"Building the index of {', '.join(map(str, corpus))} in {args.index} ...", file=sys.stderr)
-            report = build_index(corpus, args.index, progress=_Bars())
+            report = build_index(corpus, args.index, progress=Bars())
             print(f"Index ready: {report.articles} articles, {report.chunks} chunks.", file=sys.stderr)
         assistant = Assistant.load(args.index)
     except QAError as exc:  # the app still starts and says what is wrong in the chat

@@ -3,10 +3,10 @@
 from .assistant import Assistant
 from .chat import Conversation, Turn
 from .config import Settings
-from .corpus import read_articles
 from .errors import CorpusError, IndexCorrupt, IndexMismatch, IndexNotBuilt, QAError
-from .index import Index
+from .ingest.corpus import read_articles
 from .models import Answer, Article, Filters, Quote, ReadResult, ReadWarning, Source
+from .search.index import Index
 
 __version__ = "0.1.0"
 

@@ -6,16 +6,18 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from .answer import AnswerBuilder
-from .chat import NO_FOCUS, Conversation, Turn, Understood
+from .answers.choose import AnswerBuilder
+from .answers.sources import source_of
+from .answers.templates import NO_FOCUS, source_summary, standalone_for
+from .chat import Conversation, Turn, Understood
 from .config import Settings
-from .embed import DEFAULT_MODEL, Embedder, load_embedder, model_name
 from .errors import EmptyQuestion, QAError
-from .index import Index
 from .models import Answer, Article, Filters, Hit, Quote
-from .rerank import CrossEncoderReranker, Reranker, rerank
-from .retrieve import Mode, Retriever, diversify
-from .sources import source_of, source_summary, standalone_for
+from .rewrite import asked_genre
+from .search.embed import DEFAULT_MODEL, Embedder, load_embedder, model_name
+from .search.index import Index
+from .search.rerank import CrossEncoderReranker, Reranker, rerank
+from .search.retrieve import Mode, Retriever, diversify
 
 # Longer questions are cut here: no real question needs more, and embedding cost grows with length.
 MAX_QUESTION_CHARS = 1000
@@ -163,7 +165,7 @@ class Assistant:
                 question=question,
                 quotes=quotes,
                 abstained=False,
-                summary=source_summary(plan.field, article, question),
+                summary=source_summary(plan.field, article, asked_genre(question)),
                 articles=(article.id,),
                 standalone=standalone_for(plan.field, article),
                 sources=(source_of(article),),

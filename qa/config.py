@@ -37,7 +37,7 @@ class Settings(BaseModel):
     # fused, their weights, and at most `per_article` chunks of one article among the results (so one long article
     # can't crowd out the rest). "convex" adds the weighted scores, each scaled to 0..1 over the candidates
     # (Bruch et al., 2023); "rrf" adds weighted reciprocal ranks 1/(rrf_k + rank) (Cormack et al., 2009).
-    # Chosen with `qa eval` on news_qa and squad2 dev (see the README's reference results): convex 0.6/0.4 against
+    # Chosen with `qa eval` on news_qa and squad2 dev (see docs/evaluation.md): convex 0.6/0.4 against
     # RRF, recall@1 0.885 against 0.859 on news_qa (0.731 against 0.679 asked without dates) and 0.817 against
     # 0.755 on squad2.
     k: int = Field(default=10, gt=0)
@@ -50,7 +50,7 @@ class Settings(BaseModel):
     # Freshness: a question asked "as of" a date (`ask(..., as_of=...)`, `qa ask --as-of`, a gold question's
     # `date`) prefers articles dated within `recency_days` before it: their chunks gain `recency_weight` times the
     # best candidate's score. News questions ("which head of state resigned this week?") are about the news of
-    # their day; the corpus may hold several resignations. Chosen on news_qa dev (see the README).
+    # their day; the corpus may hold several resignations. Chosen on news_qa dev (see docs/evaluation.md).
     recency_days: int = Field(default=7, ge=0)
     recency_weight: float = Field(default=0.3, ge=0.0)
     # Answers: sentences are scored in the `answer_depth` best chunks (ignoring per_article); at most `max_quotes`
@@ -61,7 +61,7 @@ class Settings(BaseModel):
     answer_depth: int = Field(default=8, gt=0)
     # Of those sentences, the `sentence_pool` best by words shared with the question and their chunk's similarity
     # are embedded and scored in full; the others keep their chunk's similarity. 0 (the default) embeds none: it
-    # is 7x faster than 24 and scored better on news_qa and the seed gold (see the README's reference results).
+    # is 7x faster than 24 and scored better on news_qa and the seed gold (see docs/evaluation.md).
     sentence_pool: int = Field(default=0, ge=0)
     max_quotes: int = Field(default=3, gt=0)
     # An optional cross-encoder (a local sentence-transformers folder or cached name) reorders the `rerank_depth`

@@ -13,6 +13,8 @@ GENRES: tuple[str, ...] = ("news", "opinion", "editorial", "commentary", "analys
 OPINION_FAMILY: frozenset[str] = frozenset({"opinion", "editorial", "commentary"})
 
 Kind = Literal["article", "teaser"]
+# The metadata a question about a source asks for ("Who wrote that?" asks for the author).
+Field = Literal["author", "date", "outlet", "genre", "why", "link"]
 
 
 class Record(BaseModel):

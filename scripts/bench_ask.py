@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.assistant import Assistant  # noqa: E402
-from qa.build import build_index  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.evaluate import cache_dir_for  # noqa: E402
+from qa.evaluation.gold import cache_dir_for  # noqa: E402
+from qa.search.build import build_index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 

@@ -21,9 +21,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from qa.embed import default_model_path  # noqa: E402
-from qa.index import Index  # noqa: E402
-from qa.layout import hnsw_index  # noqa: E402
+from qa.search.embed import default_model_path  # noqa: E402
+from qa.search.index import Index  # noqa: E402
+from qa.search.layout import hnsw_index  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "news_corpus" / "sample_5k.jsonl"
 
@@ -81,7 +81,7 @@ def main() -> None:
         raw = raw_encode_rate(texts)
         titles = [a.title for a in index.store.articles()]
         random.Random(0).shuffle(titles)
-        from qa.embed import load_embedder
+        from qa.search.embed import load_embedder
 
         queries = load_embedder().embed(titles[: args.queries])
         recall = recall_at_10(index, queries)

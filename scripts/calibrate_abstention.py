@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.assistant import Assistant  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.evaluate import read_gold  # noqa: E402
-from qa.metrics import answer_in_quotes, prf  # noqa: E402
+from qa.evaluation.gold import read_gold  # noqa: E402
+from qa.evaluation.metrics import answer_in_quotes, prf  # noqa: E402
 
 
 def main() -> None:

@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, strip_cues, without_label  # noqa: E402
 
-from qa.genre import classify  # noqa: E402
+from qa.ingest.genre import classify  # noqa: E402
+from qa.ingest.readers.base import Sink  # noqa: E402
+from qa.ingest.readers.fields import record_to_draft  # noqa: E402
 from qa.models import OPINION_FAMILY  # noqa: E402
-from qa.readers.base import Sink  # noqa: E402
-from qa.readers.fields import record_to_draft  # noqa: E402
 
 Record = dict[str, object]
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, strip_cues  # noqa: E402
 
-from qa.textclf import FEATURES, style_features  # noqa: E402
+from qa.ingest.textclf import FEATURES, style_features  # noqa: E402
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ import pytest
 from conftest import CORPUS
 
 from qa.assistant import Assistant
-from qa.build import build_index
 from qa.config import Settings
 from qa.errors import EmptyQuestion
+from qa.search.build import build_index
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_quotes_never_overlap_each_other(assistant: Assistant, question: str) ->
 def test_mixed_answers_group_reporting_before_opinion() -> None:
     import datetime as dt
 
-    from qa.answer import group_quotes
+    from qa.answers.templates import group_quotes
     from qa.models import Quote
 
     def q(genre: str, text: str) -> Quote:

@@ -11,11 +11,11 @@ import pytest
 from conftest import CORPUS, ROOT
 
 from qa import Assistant, Conversation
-from qa.build import build_index
-from qa.chat import NO_FOCUS
-from qa.cli import main
+from qa.answers.templates import NO_FOCUS
+from qa.app.cli import main
 from qa.config import Settings
-from qa.dialogues import DialogueError, evaluate_dialogues, read_dialogues
+from qa.evaluation.dialogues import DialogueError, evaluate_dialogues, read_dialogues
+from qa.search.build import build_index
 
 OP_ED, GERMANY, NATO = "d41c0586d14ac7dc", "a2ba43cb632bbe23", "1b08516bdbe4f8dc"
 

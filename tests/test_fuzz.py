@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.assistant import Assistant
-from qa.build import build_index
 from qa.config import Settings
-from qa.corpus import read_articles
 from qa.errors import QAError
+from qa.ingest.corpus import read_articles
+from qa.search.build import build_index
 
 FIXTURES = sorted(p for p in DATA.iterdir() if p.is_file())
 GOOD = {"id": "good-1", "title": "A good record", "text": "A good record that must always load."}

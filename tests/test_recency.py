@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from qa.assistant import Assistant
-from qa.build import build_index
 from qa.chat import Conversation
 from qa.config import Settings
-from qa.corpus import read_articles
-from qa.embed import HashEmbedder
-from qa.evaluate import GoldError, read_gold
-from qa.index import INGEST_VERSION, Index, current_version, read_manifest
-from qa.readers.fields import date_from_url
+from qa.evaluation.gold import GoldError, read_gold
+from qa.ingest.corpus import read_articles
+from qa.ingest.readers.fields import date_from_url
+from qa.search.build import build_index
+from qa.search.embed import HashEmbedder
+from qa.search.index import INGEST_VERSION, Index, current_version, read_manifest
 
 EMB = HashEmbedder(64)
 # Two reports of a resignation, three years apart; only their URLs carry their dates.
@@ -135,7 +135,7 @@ def test_gold_questions_read_their_date(tmp_path: Path) -> None:
 
 
 def test_cli_ask_and_eval_take_the_day(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from qa.cli import main
+    from qa.app.cli import main
 
     source = _corpus(tmp_path, RECORDS)
     index = str(tmp_path / "i")

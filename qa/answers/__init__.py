@@ -1,0 +1,1 @@
+"""Answers: a question and its Hits -> an Answer of exact, attributed, labelled Quotes, in fixed templates."""

@@ -1,0 +1,1 @@
+"""Evaluation: gold questions and dialogues -> reports, retrieval and answers scored apart."""

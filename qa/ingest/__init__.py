@@ -1,0 +1,1 @@
+"""Ingest: corpus files -> Articles, with their genre (readers per format, page splitting, dedup)."""

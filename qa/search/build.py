@@ -1,0 +1,259 @@
+"""Build or update an index directory: read, chunk, embed only what changed, write a new version, swap it in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .. import __version__
+from ..config import Settings
+from ..errors import CorpusError, IndexBusy, QAError
+from ..ingest.corpus import iter_files, read_articles
+from ..ingest.readers.base import Sink
+from ..models import Article, ReadWarning, Record
+from .chunk import chunk_articles
+from .embed import Embedder, load_embedder, model_name
+from .index import (
+    FORMAT_VERSION,
+    INGEST_VERSION,
+    STORE,
+    VECTORS,
+    FileStamp,
+    Manifest,
+    current_version,
+    read_manifest,
+    sha256_file,
+)
+from .layout import write_version
+from .store import Store
+
+# (stage, done, total): how far a build is; the CLI draws it as a progress bar.
+Progress = Callable[[str, int, int], None]
+# Texts handed to the embedder per call: large enough to keep its batches full, small enough for a live progress bar.
+EMBED_SLICE = 1024
+
+
+class BuildReport(Record):
+    """What a build did."""
+
+    index_dir: str
+    articles: int
+    chunks: int
+    embedded: int
+    reused: int
+    added: int
+    changed: int
+    removed: int
+    up_to_date: bool
+    ann: str
+    seconds: float
+    warnings: tuple[ReadWarning, ...] = ()
+
+
+@contextmanager
+def _locked(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBusy(f"{index_dir} is being built by another process; try again when it is done") from exc
+        yield
+
+
+def _stamps(paths: list[Path], old: Manifest | None) -> tuple[FileStamp, ...]:
+    known = {f.path: f for f in old.files} if old else {}
+    out = []
+    for path in iter_files(paths, Sink()):
+        st = path.stat()
+        prev = known.get(str(path))
+        same = prev is not None and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns
+        digest = prev.sha256 if same and prev else sha256_file(path)
+        out.append(FileStamp(path=str(path), size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=digest))
+    return tuple(out)
+
+
+def _old_manifest(index_dir: Path) -> Manifest | None:
+    try:
+        version = current_version(index_dir)
+        return read_manifest(version) if version else None
+    except QAError:
+        return None  # an unreadable old index is rebuilt from scratch
+
+
+def _text_hash(article: Article) -> str:
+    return hashlib.sha1(article.text.encode("utf-8")).hexdigest()
+
+
+def _reusable(index_dir: Path, old: Manifest | None, name: str, hashes: dict[str, str]) -> dict[str, np.ndarray]:
+    """Old vectors by "text hash:start-end", when the old index used the same model."""
+    version = current_version(index_dir) if old else None
+    if not old or not version or old.model != name or old.format_version != FORMAT_VERSION:
+        return {}
+    try:
+        store = Store(version / STORE)
+        chunks = store.chunks()
+        store.close()
+        vectors = np.load(version / VECTORS, allow_pickle=False)
+    except (QAError, OSError, ValueError, KeyError):
+        return {}
+    if vectors.shape[0] != len(chunks):
+        return {}
+    if any(c.article_id not in hashes for c in chunks):
+        return {}
+    return {f"{hashes[c.article_id]}:{c.start}-{c.end}": vectors[i] for i, c in enumerate(chunks)}
+
+
+def _embed(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
+    """Embed in length order (less padding per batch), return rows in the original order."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for lo in range(0, len(order), EMBED_SLICE):
+        rows = order[lo : lo + EMBED_SLICE]
+        out[rows] = embedder.embed([texts[i] for i in rows])
+        if progress:
+            progress("embed", min(lo + EMBED_SLICE, len(order)), len(order))
+    return out
+
+
+def _ann(settings: Settings, chunks: int) -> Literal["flat", "hnsw"]:
+    if settings.ann != "auto":
+        return settings.ann
+    return "hnsw" if chunks >= settings.ann_threshold else "flat"
+
+
+def _up_to_date(old: Manifest | None, stamps: tuple[FileStamp, ...], name: str, settings: Settings) -> bool:
+    return bool(
+        old
+        and old.format_version == FORMAT_VERSION
+        and old.ingest_version == INGEST_VERSION
+        and old.model == name
+        and old.chunking == _chunking(settings)
+        and settings.ann in ("auto", old.ann)
+        and old.files == stamps
+    )
+
+
+def _chunking(settings: Settings) -> dict[str, int]:
+    return {
+        "sentences": settings.chunk_sentences,
+        "overlap": settings.chunk_overlap,
+        "max_chars": settings.chunk_max_chars,
+    }
+
+
+def _fingerprint(stamps: tuple[FileStamp, ...]) -> str:
+    return hashlib.sha256(json.dumps([[s.path, s.sha256] for s in stamps]).encode()).hexdigest()
+
+
+def build_index(
+    paths: list[Path | str],
+    index_dir: Path | str | None = None,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the index of `paths` in `index_dir`, embedding only chunks of new or changed articles."""
+    settings = settings or Settings()
+    index_dir = Path(index_dir or settings.index_dir)
+    name = embedder.name if embedder else model_name(settings.model)
+    started = time.perf_counter()
+    with _locked(index_dir):
+        old = _old_manifest(index_dir)
+        stamps = _stamps([Path(p) for p in paths], old)
+        if old and _up_to_date(old, stamps, name, settings):
+            return BuildReport(
+                index_dir=str(index_dir),
+                articles=old.articles,
+                chunks=old.chunks,
+                embedded=0,
+                reused=old.chunks,
+                added=0,
+                changed=0,
+                removed=0,
+                up_to_date=True,
+                ann=old.ann,
+                seconds=time.perf_counter() - started,
+            )
+        read = read_articles(paths, settings)
+        if not read.articles:
+            shown = ", ".join(str(p) for p in paths) or "(no paths)"
+            raise CorpusError(f"no articles found in {shown}; nothing to index (the old index, if any, is kept)")
+        if progress:
+            progress("read", len(read.articles), len(read.articles))
+        articles = [(a, _text_hash(a)) for a in read.articles]
+        chunks = chunk_articles([a for a, _ in articles], settings)
+        old_hashes = _old_hashes(index_dir) if old else {}
+        reuse = _reusable(index_dir, old, name, old_hashes)
+        hashes = {a.id: h for a, h in articles}
+        keys = [f"{hashes[c.article_id]}:{c.start}-{c.end}" for c in chunks]
+        todo = [i for i, k in enumerate(keys) if k not in reuse]
+        embedder = embedder or (load_embedder(settings.model, settings.embed_batch_size) if todo else None)
+        dim = embedder.dim if embedder else (old.dim if old else 0)
+        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+        for i, key in enumerate(keys):
+            if key in reuse:
+                vectors[i] = reuse[key]
+        if todo and embedder:
+            vectors[todo] = _embed([chunks[i].text for i in todo], embedder, progress)
+        ann = _ann(settings, len(chunks))
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            ingest_version=INGEST_VERSION,
+            package_version=__version__,
+            model=name,
+            dim=dim,
+            chunking=_chunking(settings),
+            ann=ann,
+            corpus_fingerprint=_fingerprint(stamps),
+            files=stamps,
+            articles=len(articles),
+            chunks=len(chunks),
+            built_at=dt.datetime.now(dt.UTC).isoformat(),
+            build_seconds=0.0,
+            checksums={},
+        )
+        write_version(
+            index_dir,
+            manifest.model_copy(update={"build_seconds": round(time.perf_counter() - started, 3)}),
+            articles,
+            chunks,
+            vectors,
+        )
+        return BuildReport(
+            index_dir=str(index_dir),
+            articles=len(articles),
+            chunks=len(chunks),
+            embedded=len(todo),
+            reused=len(chunks) - len(todo),
+            added=sum(a.id not in old_hashes for a, _ in articles),
+            changed=sum(a.id in old_hashes and old_hashes[a.id] != h for a, h in articles),
+            removed=len(set(old_hashes) - set(hashes)),
+            up_to_date=False,
+            ann=ann,
+            seconds=time.perf_counter() - started,
+            warnings=read.warnings,
+        )
+
+
+def _old_hashes(index_dir: Path) -> dict[str, str]:
+    try:
+        version = current_version(index_dir)
+        if version is None:
+            return {}
+        store = Store(version / STORE)
+        try:
+            return store.text_hashes()
+        finally:
+            store.close()
+    except QAError:
+        return {}

@@ -1,0 +1,102 @@
+"""Genre from cues in order of trust, with readable evidence; the text classifier as the fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.ingest.genre import classify, label_genre
+from qa.ingest.textclf import load_classifier
+from qa.models import GenreSignals
+
+OPINION_TEXT = (
+    "I have lived in this town for thirty years, and I believe we are making a terrible mistake. "
+    "We should not pave over the last green field we have. Our children deserve better, and the council "
+    "must listen to us before it is too late. Why would anyone think another car park is what we need? "
+    "It is time we stood up for the places that make this town worth living in. I urge every reader to "
+    "write to their councillor this week. Surely we can do better than this."
+)
+NEWS_TEXT = (
+    "The county council voted 7-2 on Tuesday to approve a 400-space car park on the former playing field, "
+    "officials said. The $3.2 million project is expected to begin in March, according to a statement from "
+    "the council. Council member Ruth Adams, who voted against the plan, told reporters on Wednesday that "
+    "residents had not been consulted. A spokesperson for the developer said construction would take 14 months. "
+    "The council said it received 212 written comments on the proposal, police said no arrests were made."
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "genre"),
+    [
+        ("Opinion", "opinion"),
+        ("Monday Commentary", "commentary"),
+        ("Editorials", "editorial"),
+        ("OpinionNewsArticle", "opinion"),
+        ("AnalysisNewsArticle", "analysis"),
+        ("News", "news"),
+        ("ReportageNewsArticle", "news"),
+        ("commentisfree", "opinion"),
+        ("Sports", None),
+        ("article", None),
+    ],
+)
+def test_label_words(label: str, genre: str | None) -> None:
+    assert label_genre(label) == genre
+
+
+@pytest.mark.parametrize(
+    ("signals", "genre", "first_evidence"),
+    [
+        (GenreSignals(title="Opinion: Fix the roads"), "opinion", "title starts with 'Opinion:'"),
+        (GenreSignals(title="Editorial: Fix the roads"), "editorial", "title starts with 'Editorial:'"),
+        (GenreSignals(title="Analysis: roads"), "analysis", "title starts with 'Analysis:'"),
+        (
+            GenreSignals(url="https://www.theguardian.com/commentisfree/2024/jan/01/x"),
+            "opinion",
+            "URL section '/commentisfree/'",
+        ),
+        (
+            GenreSignals(url="https://www.usatoday.com/story/opinion/2024/01/01/x/1/"),
+            "opinion",
+            "URL section '/opinion/'",
+        ),
+        (
+            GenreSignals(text="Jane Roe\n\nOpinion contributor\n\nBody."),
+            "opinion",
+            "byline or disclaimer says 'Opinion contributor'",
+        ),
+        (GenreSignals(site_label="Analysis", title="Opinion: x"), "analysis", "site label 'Analysis'"),
+        (
+            GenreSignals(metadata=(("JSON-LD @type", "OpinionNewsArticle"),), url="https://x.example/news/a"),
+            "opinion",
+            "JSON-LD @type is 'OpinionNewsArticle'",
+        ),
+        (GenreSignals(url="https://x.example/politics/2024/a"), "news", "URL section '/politics/' is a news desk"),
+    ],
+)
+def test_cues_in_order_of_trust(signals: GenreSignals, genre: str, first_evidence: str) -> None:
+    decision = classify(signals)
+    assert decision.genre == genre
+    assert decision.evidence[0] == first_evidence
+
+
+def test_outweighed_cues_are_still_shown() -> None:
+    decision = classify(GenreSignals(site_label="News", title="Opinion: x"))
+    assert decision.genre == "news"
+    assert decision.evidence == ("site label 'News'", "title starts with 'Opinion:' (suggests opinion; outweighed)")
+
+
+def test_op_ed_mentioned_in_the_body_is_not_a_cue() -> None:
+    text = "Filler sentence. " * 60 + "Last year she wrote an op-ed for the Times about it. " + "More filler. " * 60
+    assert not any("op-ed" in e for e in classify(GenreSignals(text=text)).evidence)
+
+
+def test_style_fallback_without_cues() -> None:
+    opinion = classify(GenreSignals(text=OPINION_TEXT))
+    news = classify(GenreSignals(text=NEWS_TEXT))
+    assert (opinion.genre, news.genre) == ("opinion", "news")
+    assert opinion.evidence[0].startswith("no genre cue; the text's style scores")
+    assert load_classifier().probability(OPINION_TEXT) > 0.5 > load_classifier().probability(NEWS_TEXT)
+
+
+def test_too_little_text_is_unknown() -> None:
+    assert classify(GenreSignals(text="Short.")).genre == "unknown"
