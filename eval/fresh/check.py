@@ -1,5 +1,8 @@
 """Sanity check for the fresh corpus (standard library only)."""
-import json, re, string, sys
+import json
+import re
+import string
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -48,5 +51,5 @@ for q in ans:
                 errors.append(f"{q['id']}: answer {a!r} not in {d}")
 for q in una:
     if q["answers"] or q["doc_ids"]: errors.append(f"{q['id']}: unanswerable with answers/doc_ids")
-print("OK" if not errors else "\n".join(["FAIL"] + errors))
+print("OK" if not errors else "\n".join(["FAIL", *errors]))
 sys.exit(1 if errors else 0)
