@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from pathlib import Path
 
 from .answers.choose import AnswerBuilder
+from .answers.reader import Reader
 from .answers.sources import source_of
 from .answers.templates import NO_FOCUS, source_summary, standalone_for
 from .chat import Conversation, Turn, Understood
@@ -38,7 +40,12 @@ class Assistant:
     """Answers questions from one index with exact quotes; safe to share between threads."""
 
     def __init__(
-        self, index: Index, embedder: Embedder, settings: Settings | None = None, reranker: Reranker | None = None
+        self,
+        index: Index,
+        embedder: Embedder,
+        settings: Settings | None = None,
+        reranker: Reranker | None = None,
+        reader: Reader | None = None,
     ) -> None:
         if embedder.name != index.manifest.model:
             raise QAError(f"embedder {embedder.name!r} does not match the index's model {index.manifest.model!r}")
@@ -48,7 +55,20 @@ class Assistant:
             reranker = CrossEncoderReranker(self.settings.reranker)
         self.reranker = reranker
         self.retriever = Retriever(index, embedder, self.settings)
-        self.builder = AnswerBuilder(embedder, self.settings)
+        self.builder = AnswerBuilder(embedder, self.settings, reader)
+
+    @property
+    def scorer(self) -> str:
+        """What picks the quotes: "hand-set", or the reader's name ("default", a folder)."""
+        return "hand-set" if self.builder.reader is None else self.builder.reader.name
+
+    def with_reader(self, reader: Reader | None) -> Assistant:
+        """This assistant (same index, embedder and settings) choosing quotes with another reader, or with the
+        hand-set scorer when `reader` is None."""
+        other = copy.copy(self)
+        other.settings = self.settings.model_copy(update={"reader": None if reader is None else reader.name})
+        other.builder = AnswerBuilder(self.retriever.embedder, other.settings, reader)
+        return other
 
     @classmethod
     def load(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> Assistant:

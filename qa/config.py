@@ -69,6 +69,18 @@ class Settings(BaseModel):
     reranker: str | None = None
     rerank_depth: int = Field(default=20, gt=0)
     abstain_below: float = Field(default=0.41, ge=-1.0, le=1.0)
+    # The reader (qa/answers/reader.py) scores the `reader_depth` best sentences by the hand-set score and a quote
+    # is shown only when its probability of answering is at least `quote_threshold`; none passing is an abstention.
+    # "default" is the reader trained by this project and shipped in qa/data/reader (scripts/train_reader.py,
+    # stacked with the hand-set score by scripts/fit_reader_stack.py); a path names a local sentence-transformers
+    # CrossEncoder folder or an ONNX reader folder; None is the hand-set scorer alone, gated by abstain_below.
+    # None stays the default: measured in one run, the shipped reader is behind it on news_qa dev
+    # (answer_in_quote@1 0.628 against 0.705, @3 0.795 against 0.872; see docs/answers.md, "The reader").
+    reader: str | None = None
+    reader_depth: int = Field(default=16, gt=0)
+    quote_threshold: float = Field(default=0.05, ge=0.0, le=1.0)
+    # The question's names and numbers must be in the articles of the best quotes (answers/names.py).
+    name_check: bool = True
     # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.
     chunk_sentences: int = Field(default=4, ge=1)
     chunk_overlap: int = Field(default=1, ge=0)

@@ -41,3 +41,7 @@ class EmptyQuestion(QAError):
 
 class IndexWriteError(QAError):
     """Writing a new index version failed (a full disk, a read-only folder); the previous index is unchanged."""
+
+
+class ReaderModelError(QAError):
+    """The reader model is missing, damaged or not a model folder; the message names the file."""

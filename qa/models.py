@@ -146,6 +146,8 @@ class Quote(Record):
     score: float
     speaker: str | None = None
     label: str
+    # The reader's probability that this passage answers the question (None with the hand-set scorer).
+    probability: float | None = None
 
 
 class Source(Record):

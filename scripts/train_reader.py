@@ -122,12 +122,12 @@ def build_data(args: argparse.Namespace) -> tuple[list[rd.Group], list[rd.Group]
         train, val_squad, val_cloze = ([rd.Group(**g) for g in raw[k]] for k in ("train", "val_squad", "val_cloze"))
         return train, val_squad, val_cloze, raw["counts"]
     rng = random.Random(args.seed)
-    articles = list(rd.news_articles(data))
+    articles = list(rd.news_articles(data)) if args.cloze_articles > 0 else []
     rng.shuffle(articles)
     held = articles[: args.val_articles]
     used = articles[args.val_articles : args.val_articles + args.cloze_articles]
-    cloze = rd.cloze_groups(used, args.per_article, args.seed)
-    val_cloze = [g for g in rd.cloze_groups(held, 1, args.seed + 1) if g.source != "cloze-swap"]
+    cloze = rd.cloze_groups(used, args.per_article, args.seed) if used else []
+    val_cloze = [g for g in rd.cloze_groups(held, 1, args.seed + 1) if g.source != "cloze-swap"] if held else []
     squad = rd.squad_groups(data, heldout=False)
     val_squad = rd.squad_groups(data, heldout=True)
     train = squad * args.squad_repeat + cloze
@@ -242,8 +242,8 @@ def checkpoint(model, status, work, val_squad, val_cloze, tokenizer, args, save_
     t = time.time()
     save_file(model.state_dict(), str(work / "last.safetensors"))
     squad = evaluate(model, tokenizer, val_squad[: args.val_limit], args.max_length)
-    cloze = evaluate(model, tokenizer, val_cloze[: args.val_limit], args.max_length)
-    score = squad["top1"] + squad["auc"] + cloze["top1"]
+    cloze = evaluate(model, tokenizer, val_cloze[: args.val_limit], args.max_length) if val_cloze else {}
+    score = squad["top1"] + squad["auc"] + cloze.get("top1", 0.0)
     entry = {
         "step": status["step"],
         "minutes": round(status["seconds"] / 60, 1),

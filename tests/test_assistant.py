@@ -18,7 +18,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     index_dir = tmp_path_factory.mktemp("idx")
     build_index([CORPUS], index_dir, settings=Settings(model="hash-256"))
     # The abstention threshold is calibrated for the real model; hash vectors score lower.
-    return Assistant.load(index_dir, Settings(abstain_below=0.1))
+    return Assistant.load(index_dir, Settings(reader=None, abstain_below=0.1))
 
 
 def test_quotes_are_exact_and_labelled(assistant: Assistant) -> None:

@@ -29,7 +29,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def assistant(index_dir: Path) -> Assistant:
-    return Assistant.load(index_dir, Settings(abstain_below=0.1))
+    return Assistant.load(index_dir, Settings(reader=None, abstain_below=0.1))
 
 
 # --- how questions are understood (rules only) ----------------------------------------------------------------------

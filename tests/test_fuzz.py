@@ -96,7 +96,7 @@ def test_mutated_files_of_every_format_never_crash(case: tuple[str, bytes]) -> N
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     index_dir = tmp_path_factory.mktemp("fuzz-idx")
     build_index([CORPUS], index_dir, settings=Settings(model="hash-256"))
-    return Assistant.load(index_dir, Settings(abstain_below=0.1))
+    return Assistant.load(index_dir, Settings(reader=None, abstain_below=0.1))
 
 
 questions = st.one_of(

@@ -74,7 +74,7 @@ def test_a_record_without_a_date_takes_its_urls_and_a_given_date_wins(tmp_path: 
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     tmp = tmp_path_factory.mktemp("recency")
     build_index([_corpus(tmp, RECORDS)], tmp / "idx", embedder=EMB)
-    return Assistant(Index.load(tmp / "idx"), EMB, Settings(abstain_below=-1.0))
+    return Assistant(Index.load(tmp / "idx"), EMB, Settings(reader=None, abstain_below=-1.0))
 
 
 def _top(answer_articles: tuple[str, ...]) -> str:

@@ -12,10 +12,12 @@ import numpy as np
 from ..config import Settings
 from ..errors import QAError
 from ..models import Answer, Article, Hit, Quote
+from ..search.chunk import sentence_spans
 from ..search.embed import Embedder
 from ..search.sparse import base_forms, tokenize
 from .context import Key, Neighbours, extend, reach_back, with_context
 from .names import unmatched_terms
+from .reader import Reader, load_reader, passage_text, stacked
 from .speech import attribution
 from .templates import ABSTAIN, fragment_url, label, summarise
 
@@ -80,6 +82,8 @@ class Candidate(NamedTuple):
     start: int
     end: int
     focus: int
+    probability: float | None = None
+    hand_set: float | None = None  # the hand-set score, when the reader's probability ranks
 
 
 def wants_number(question: str) -> bool:
@@ -90,9 +94,10 @@ def wants_number(question: str) -> bool:
 class AnswerBuilder:
     """Picks the answering sentences of the best hits and labels them; settings fix counts and thresholds."""
 
-    def __init__(self, embedder: Embedder, settings: Settings | None = None) -> None:
+    def __init__(self, embedder: Embedder, settings: Settings | None = None, reader: Reader | None = None) -> None:
         self.embedder = embedder
         self.settings = settings or Settings()
+        self.reader = reader if reader is not None else load_reader(self.settings.reader)
 
     def build(
         self,
@@ -107,13 +112,30 @@ class AnswerBuilder:
         pool = _sentences(hits, articles)
         candidates, confidence = self._candidates(question, pool, articles, vector)
         quotes = [
-            self.quote(articles[c.hit.chunk.article_id], c.hit, c.start, c.end, c.score, c.focus) for c in candidates
+            self.quote(
+                articles[c.hit.chunk.article_id],
+                c.hit,
+                c.start,
+                c.end,
+                c.score if c.hand_set is None else c.hand_set,
+                c.focus,
+                c.probability,
+            )
+            for c in candidates
         ]
-        unmatched = unmatched_terms(question, itertools.chain.from_iterable(pool.tokens), pool.texts, articles)
-        # The names and numbers asked about must meet in the articles that answer, not only somewhere in the pool.
-        absent = () if unmatched or not candidates else self._absent_from(question, articles, candidates)
-        abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched or absent)
-        ranked = tuple(quotes[: self.settings.max_quotes])
+        unmatched: tuple[str, ...] = ()
+        absent: tuple[str, ...] = ()
+        if self.settings.name_check:
+            unmatched = unmatched_terms(question, itertools.chain.from_iterable(pool.tokens), pool.texts, articles)
+            # The names and numbers asked about must meet in the articles that answer, not only anywhere in the pool.
+            absent = () if unmatched or not candidates else self._absent_from(question, articles, candidates)
+        if self.reader is None:
+            abstained = confidence is None or confidence < self.settings.abstain_below or bool(unmatched or absent)
+            ranked = tuple(quotes[: self.settings.max_quotes])
+        else:  # a quote is shown only when the reader finds that it answers
+            passing = tuple(q for q in quotes if (q.probability or 0.0) >= self.settings.quote_threshold)
+            abstained = not passing or bool(unmatched or absent)
+            ranked = passing[: self.settings.max_quotes] if passing else tuple(quotes[: self.settings.max_quotes])
         seen = tuple(dict.fromkeys(ranked_articles))
         if abstained:
             return Answer(
@@ -172,6 +194,11 @@ class AnswerBuilder:
             score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
             score += FRESH_BONUS if hit.fresh else 0.0
             scored.append((score, hit, key[1], key[2], i))
+        probability: dict[int, float] = {}
+        hand_set: dict[int, float] = {}
+        if self.reader is not None:
+            hand_set = {c[4]: c[0] for c in scored}
+            scored, probability = self._read(question, scored, keys, texts, articles, unique)
         scores = {keys[c[4]]: c[0] for c in scored}
         scored.sort(key=lambda c: -c[0])
         out: list[Candidate] = []
@@ -187,10 +214,30 @@ class AnswerBuilder:
                 continue  # overlaps a quote of its article, or repeats one from a near-copy of an article
             said.extend(words)
             spans.append((s, e))
-            out.append(Candidate(score, hit, s, e, focus))
+            out.append(Candidate(score, hit, s, e, focus, probability.get(i), hand_set.get(i, score)))
             if len(out) >= self.settings.max_quotes:
                 break
         return out, round(scored[0][0], 4)
+
+    def _read(
+        self,
+        question: str,
+        scored: list[tuple[float, Hit, int, int, int]],
+        keys: list[Key],
+        texts: list[str],
+        articles: dict[str, Article],
+        unique: dict[Key, Hit],
+    ) -> tuple[list[tuple[float, Hit, int, int, int]], dict[int, float]]:
+        """The `reader_depth` best sentences by the hand-set score, rescored by the reader's probability (each
+        read with the sentence before it); the others can't be quoted. Also each read sentence's probability."""
+        assert self.reader is not None
+        best = sorted(scored, key=lambda c: -c[0])[: self.settings.reader_depth]
+        passages = [
+            passage_text(texts[c[4]], _before(articles[keys[c[4]][0]].text, unique[keys[c[4]]], c[2])) for c in best
+        ]
+        probs = stacked(self.reader, self.reader.score(question, passages), [c[0] for c in best])
+        probability = {c[4]: round(float(p), 4) for c, p in zip(best, probs, strict=True)}
+        return [(probability[c[4]], c[1], c[2], c[3], c[4]) for c in best], probability
 
     @staticmethod
     def _absent_from(question: str, articles: dict[str, Article], candidates: list[Candidate]) -> tuple[str, ...]:
@@ -202,7 +249,16 @@ class AnswerBuilder:
         words = frozenset().union(*(_words_of(a.text) for a in near.values()))
         return unmatched_terms(question, words, [a.text for a in near.values()], near)
 
-    def quote(self, article: Article, hit: Hit, start: int, end: int, score: float, focus: int | None = None) -> Quote:
+    def quote(
+        self,
+        article: Article,
+        hit: Hit,
+        start: int,
+        end: int,
+        score: float,
+        focus: int | None = None,
+        probability: float | None = None,
+    ) -> Quote:
         """The quote of `article.text[start:end]`, checked, attributed and labelled; `focus` is the start of the
         answering sentence of `hit`'s chunk (the quote's start unless a sentence before it was taken along)."""
         text = article.text[start:end]
@@ -225,6 +281,7 @@ class AnswerBuilder:
             score=round(score, 4),
             speaker=speaker,
             label=label(article, speaker, cited),
+            probability=probability,
         )
 
 
@@ -239,6 +296,15 @@ def _same_words(a: set[str], b: set[str]) -> bool:
     (of four words or more) are in the other (a teaser quoting the article, a copy of a story with a line added)."""
     shorter = min(len(a), len(b))
     return bool(a) and (len(a & b) >= NEAR_COPY * len(a | b) or (shorter >= 4 and len(a & b) >= NEAR_COPY * shorter))
+
+
+def _before(text: str, hit: Hit, start: int) -> str | None:
+    """The sentence right before the one at `start`: from its chunk, else from the article's text."""
+    spans = [sp for sp in hit.chunk.sentences if sp[1] <= start]
+    if spans:
+        return text[spans[-1][0] : spans[-1][1]]
+    spans = sentence_spans(text, max(0, start - 400), start)
+    return text[spans[-1][0] : spans[-1][1]] if len(spans) > 1 or (spans and start <= 400) else None
 
 
 def _attribution(article: Article, hit: Hit, start: int) -> tuple[str, bool] | None:

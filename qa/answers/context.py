@@ -59,7 +59,7 @@ class Neighbours:
         options = [
             (scores[k], k)
             for k in (self.before.get((aid, start)), self.after.get((aid, stop)))
-            if k is not None and scores[k] >= score - JOIN_MARGIN
+            if k is not None and k in scores and scores[k] >= score - JOIN_MARGIN
         ]
         joined = [k for _, k in sorted(options, reverse=True)[: max(0, 3 - count)]]
         for _, s, e in joined:

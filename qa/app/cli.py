@@ -86,7 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--no-dates", action="store_true", help="ignore the questions' `date` (default: each is asked as of its date)"
     )
-    ev.add_argument("--compare", action="store_true", help="also run BM25 alone and dense alone, side by side")
+    ev.add_argument(
+        "--reader",
+        default=None,
+        metavar="default|none|PATH",
+        help="what picks the quotes: the shipped reader (default), the hand-set scorer (none), or a local "
+        "cross-encoder folder",
+    )
+    ev.add_argument(
+        "--compare",
+        action="store_true",
+        help="also run BM25 alone, dense alone and (with a reader) the hand-set scorer, side by side",
+    )
     ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
     ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
     chat = sub.add_parser("chat", help="a terminal chat: follow-up questions resolve against the conversation")

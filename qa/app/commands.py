@@ -184,9 +184,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     print(table(reports))
     if args.json:
-        main_report = next(r for r in reports if r.retriever == args.retriever) if not args.compare else reports[-1]
+        main_report = reports[-1]
         data = main_report.to_json()
-        data["baselines"] = {r.retriever: r.to_json() for r in reports if r is not main_report}
+        data["baselines"] = {r.column: r.to_json() for r in reports if r is not main_report}
         data["gold"] = str(args.gold)
         data["settings"] = settings.model_dump(
             mode="json",
@@ -197,6 +197,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 "sparse_weight",
                 "rrf_k",
                 "abstain_below",
+                "reader",
+                "reader_depth",
+                "quote_threshold",
                 "recency_days",
                 "recency_weight",
             },
@@ -227,9 +230,13 @@ def _eval_dialogues(args: argparse.Namespace) -> int:
 
 
 def _eval_settings(args: argparse.Namespace) -> Settings:
-    """Settings for `qa eval`: the defaults, with --model and --fusion when given."""
+    """Settings for `qa eval`: the defaults, with --model, --fusion and --reader when given."""
     chosen = {"model": args.model, "fusion": args.fusion}
-    return Settings(**{name: value for name, value in chosen.items() if value is not None})
+    settings = Settings(**{name: value for name, value in chosen.items() if value is not None})
+    reader = getattr(args, "reader", None)
+    if reader is not None:
+        settings = settings.model_copy(update={"reader": None if reader.lower() == "none" else reader})
+    return settings
 
 
 def _eval_index(args: argparse.Namespace, settings: Settings) -> Path | None:

@@ -19,7 +19,16 @@ from ..ingest.readers.fields import parse_date
 from ..models import Answer, Article, Record
 from ..search.embed import model_name
 from ..search.retrieve import Mode
-from .metrics import answer_in_quotes, first_gold_rank, genre_family, mean, percentile, prf, quote_fidelity
+from .metrics import (
+    answer_in_quotes,
+    first_gold_rank,
+    genre_family,
+    mean,
+    percentile,
+    prf,
+    quote_fidelity,
+    quote_precision,
+)
 
 RECALL_KS = tuple(range(1, 11))
 R = TypeVar("R", bound=Record)
@@ -56,6 +65,8 @@ class EvalReport(Record):
     """The scores of one retriever on one gold set; `to_json()` gives the documented keys."""
 
     retriever: str
+    # What chose the quotes: "hand-set" or the reader's name ("default", a folder).
+    scorer: str = "hand-set"
     questions: int
     answerable: int
     unanswerable: int
@@ -63,6 +74,7 @@ class EvalReport(Record):
     mrr: float | None
     answer_in_quote_1: float | None
     answer_in_quote_3: float | None
+    quote_precision: float | None = None
     genre_accuracy: float | None
     abstention_precision: float | None
     abstention_recall: float | None
@@ -72,10 +84,17 @@ class EvalReport(Record):
     latency_ms_p95: float
     failures: tuple[dict[str, object], ...] = Field(default=())
 
+    @property
+    def column(self) -> str:
+        """The report's name in a table and among baselines: the retriever ("hybrid" with the hand-set scorer),
+        or "reader" for the full pipeline choosing quotes with a reader."""
+        return "reader" if self.retriever == "hybrid" and self.scorer != "hand-set" else self.retriever
+
     def to_json(self) -> dict[str, object]:
         """The report with the keys `qa eval --json` promises."""
         out: dict[str, object] = {
             "retriever": self.retriever,
+            "scorer": self.scorer,
             "questions": self.questions,
             "answerable": self.answerable,
             "unanswerable": self.unanswerable,
@@ -86,6 +105,7 @@ class EvalReport(Record):
             "mrr": self.mrr,
             "answer_in_quote@1": self.answer_in_quote_1,
             "answer_in_quote@3": self.answer_in_quote_3,
+            "quote_precision": self.quote_precision,
             "genre_accuracy": self.genre_accuracy,
             "abstention_precision": self.abstention_precision,
             "abstention_recall": self.abstention_recall,
@@ -165,6 +185,7 @@ def evaluate(
     aiq1: list[bool] = []
     aiq3: list[bool] = []
     genre_ok: list[bool] = []
+    answered: list[tuple[tuple[str, ...], list[str]]] = []
     failures: list[dict[str, object]] = []
     for g, (answer, _) in zip(gold, runs, strict=True):
         texts = [q.text for q in answer.quotes]
@@ -173,6 +194,8 @@ def evaluate(
                 ranks.append(first_gold_rank(g.doc_ids, [art(a) for a in answer.articles]))
             aiq1.append(answer_in_quotes(g.answers, texts, 1))
             aiq3.append(answer_in_quotes(g.answers, texts, 3))
+            if not answer.abstained:
+                answered.append((g.answers, texts))
         if g.genre:
             genre_ok.append(bool(answer.quotes) and genre_family(answer.quotes[0].genre) == genre_family(g.genre))
         wrong = answer.abstained != g.unanswerable or (not g.unanswerable and not aiq3[-1])
@@ -192,6 +215,7 @@ def evaluate(
     latencies = [ms for _, ms in runs]
     return EvalReport(
         retriever=retriever,
+        scorer=assistant.scorer,
         questions=len(gold),
         answerable=sum(not g.unanswerable for g in gold),
         unanswerable=sum(g.unanswerable for g in gold),
@@ -199,6 +223,7 @@ def evaluate(
         mrr=mean([1 / x if x else 0.0 for x in ranks]),
         answer_in_quote_1=mean(aiq1),
         answer_in_quote_3=mean(aiq3),
+        quote_precision=quote_precision(answered),
         genre_accuracy=mean(genre_ok),
         abstention_precision=_round(p),
         abstention_recall=_round(r),
@@ -215,8 +240,12 @@ def _round(x: float | None) -> float | None:
 
 
 def compare(assistant: Assistant, gold: list[GoldQuestion], k: int = 10, dates: bool = True) -> list[EvalReport]:
-    """BM25 alone, dense alone and the full pipeline on the same questions, in one run."""
-    return [evaluate(assistant, gold, k, mode, dates) for mode in ("bm25", "dense", "hybrid")]
+    """BM25 alone, dense alone and the full pipeline on the same questions, in one run; with a reader, the full
+    pipeline twice: with the hand-set scorer, then with the reader (the last report)."""
+    reports = [evaluate(assistant, gold, k, mode, dates) for mode in ("bm25", "dense")]
+    if assistant.builder.reader is not None:
+        reports.append(evaluate(assistant.with_reader(None), gold, k, "hybrid", dates))
+    return [*reports, evaluate(assistant, gold, k, "hybrid", dates)]
 
 
 ROWS = (
@@ -227,6 +256,7 @@ ROWS = (
     "mrr",
     "answer_in_quote@1",
     "answer_in_quote@3",
+    "quote_precision",
     "genre_accuracy",
     "abstention_precision",
     "abstention_recall",
@@ -240,7 +270,7 @@ ROWS = (
 def table(reports: Sequence[EvalReport]) -> str:
     """A plain-text table, one column per retriever."""
     data = [r.to_json() for r in reports]
-    head = f"{'metric':22}" + "".join(f"{d['retriever']!s:>10}" for d in data)
+    head = f"{'metric':22}" + "".join(f"{r.column:>10}" for r in reports)
     lines = [head, "-" * len(head)]
     for row in ROWS:
         cells = "".join(f"{'-' if d[row] is None else format(d[row], 'g'):>10}" for d in data)

@@ -82,3 +82,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(flags: Sequence[bool | float]) -> float | None:
     return round(sum(flags) / len(flags), 4) if flags else None
+
+
+def quote_precision(answered: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
+    """Over answered answerable questions, given as (gold answers, shown quote texts): the share of shown quotes
+    that hold a gold answer."""
+    flags = [answer_in_quotes(golds, [text], 1) for golds, texts in answered for text in texts]
+    return mean(flags)

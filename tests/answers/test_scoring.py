@@ -36,7 +36,7 @@ def _build(question: str, *articles: Article, similarity: float = 0.5) -> Answer
         for i, chunk in enumerate(c for a in articles for c in chunk_article(a, Settings(chunk_sentences=8)))
     ]
     by_id = {a.id: a for a in articles}
-    answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(question, hits, by_id, list(by_id))
+    answer = AnswerBuilder(EMB, Settings(reader=None, abstain_below=-1.0)).build(question, hits, by_id, list(by_id))
     for q in answer.quotes:
         assert q.text == by_id[q.article_id].text[q.start : q.end]
     return answer
@@ -168,7 +168,7 @@ def test_between_equal_sentences_the_better_retrieved_chunk_comes_first() -> Non
         Hit(row=i, chunk=chunk_article(a)[0], score=score, similarity=0.5)
         for i, (a, score) in enumerate([(low, 0.5), (high, 1.0)])
     ]
-    answer = AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+    answer = AnswerBuilder(EMB, Settings(reader=None, abstain_below=-1.0)).build(
         "How many landmines were cleared near Aghdam?", hits, {"low": low, "high": high}, ["low", "high"]
     )
     assert [q.article_id for q in answer.quotes] == ["high", "low"]
@@ -214,7 +214,7 @@ def test_names_may_meet_in_two_articles_that_answer_almost_as_well() -> None:
             Hit(row=i, chunk=chunk_article(a)[0], score=1.0, similarity=sim)
             for i, (a, sim) in enumerate(((germany, 0.9), (nato, 0.8)))
         ]
-        return AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+        return AnswerBuilder(EMB, Settings(reader=None, abstain_below=-1.0)).build(
             question, hits, {"de": germany, "nato": nato}, ["de", "nato"]
         )
 
@@ -267,7 +267,7 @@ def test_a_sentence_of_the_weeks_news_comes_first_and_raises_the_confidence() ->
             Hit(row=i, chunk=chunk_article(a)[0], score=1.0, similarity=0.5, fresh=fresh and a is week)
             for i, a in enumerate((stale, week))
         ]
-        return AnswerBuilder(EMB, Settings(abstain_below=-1.0)).build(
+        return AnswerBuilder(EMB, Settings(reader=None, abstain_below=-1.0)).build(
             question, hits, {"stale": stale, "week": week}, ["stale", "week"]
         )
 

@@ -40,7 +40,7 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> ChatApp:
     hostile.write_text(json.dumps(record) + "\n", encoding="utf-8")
     index_dir = folder / "idx"
     build_index([CORPUS, hostile], index_dir, settings=Settings(model="hash-256"))
-    return ChatApp(Assistant.load(index_dir, Settings(abstain_below=0.1)))
+    return ChatApp(Assistant.load(index_dir, Settings(reader=None, abstain_below=0.1)))
 
 
 def _no_live_markup(html_text: str) -> None:

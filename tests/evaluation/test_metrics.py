@@ -109,3 +109,11 @@ def test_malformed_gold_names_the_line(tmp_path: Path, content: str, message: st
     (tmp_path / "g.jsonl").write_text(content)
     with pytest.raises(GoldError, match=message):
         read_gold(tmp_path / "g.jsonl")
+
+
+def test_quote_precision_is_the_share_of_shown_quotes_holding_an_answer() -> None:
+    from qa.evaluation.metrics import quote_precision
+
+    answered = [(("APT28",), ["APT28 attacked.", "Weather was fine."]), (("1,200",), ["About 1,200 homes."])]
+    assert quote_precision(answered) == 0.6667  # rounded to four places, as every figure of the report
+    assert quote_precision([]) is None

@@ -46,7 +46,7 @@ def _answers(index_dir: Path) -> tuple[int, list[list[tuple[int, float]]], list[
     """The index's size, raw search results, and the full answers to the seed gold questions."""
     index = Index.load(index_dir)
     results = index.dense_search(EMB.embed(QUESTIONS), 5) + index.bm25_search(QUESTIONS, 5)
-    assistant = Assistant(index, EMB, Settings(model=EMB.name))
+    assistant = Assistant(index, EMB, Settings(model=EMB.name, reader=None))
     answers = [a.model_dump_json() for a in assistant.ask_many(SEED_GOLD)]
     return index.manifest.chunks, results, answers
 

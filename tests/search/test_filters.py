@@ -44,7 +44,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     )
     index_dir = tmp_path_factory.mktemp("idx")
     build_index([CORPUS, src], index_dir, settings=Settings(model="hash-256"))
-    return Assistant.load(index_dir, Settings(abstain_below=-1.0))
+    return Assistant.load(index_dir, Settings(reader=None, abstain_below=-1.0))
 
 
 def _articles(assistant: Assistant, filters: Filters) -> set[str]:

@@ -36,7 +36,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_reranker_reorders_the_best_hits(index_dir: Path) -> None:
-    settings = Settings(model="hash-64", abstain_below=-1.0)
+    settings = Settings(model="hash-64", reader=None, abstain_below=-1.0)
     plain = Assistant(Index.load(index_dir), HashEmbedder(64), settings)
     question = "How many anti-tank mines did ANAMA defuse last year?"
     assert plain.ask(question).articles[0] != GERMANY
