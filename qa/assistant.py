@@ -16,7 +16,7 @@ from .config import Settings
 from .errors import EmptyQuestion, QAError
 from .models import Answer, Article, Filters, Hit, Quote
 from .rewrite import asked_genre
-from .search.embed import DEFAULT_MODEL, Embedder, load_embedder, model_name
+from .search.embed import Embedder, load_embedder, split_name
 from .search.index import Index
 from .search.rerank import CrossEncoderReranker, Reranker, rerank
 from .search.retrieve import Mode, Retriever, diversify
@@ -75,9 +75,8 @@ class Assistant:
         """Open the index and the model it was built with."""
         settings = settings or Settings()
         index = Index.load(index_dir or settings.index_dir)
-        name = index.manifest.model
-        model = DEFAULT_MODEL if name == model_name(DEFAULT_MODEL) else name
-        return cls(index, load_embedder(model, settings.embed_batch_size), settings)
+        model, encoder = split_name(index.manifest.model)
+        return cls(index, load_embedder(model, settings.embed_batch_size, encoder, settings.cache_dir), settings)
 
     def ask(
         self,

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     # any other sentence-transformers model by local path or by a name already in the local cache.
     model: str = "default"
     embed_batch_size: int = Field(default=64, gt=0)
+    # How the model runs (qa/search/onnx_embed.py, docs/performance.md): "torch" (fp32), "torch-bf16", "onnx"
+    # (ONNX Runtime, fp32) or "onnx-int8" (int8 weights). The index records it with the model; queries use the
+    # index's own. ONNX exports are made once from the local model folder and kept in `cache_dir`/encoders.
+    encoder: Literal["torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8"] = "openvino-int8"
     # Dense index: exact inner product ("flat"), HNSW ("hnsw"), or "auto": HNSW past `ann_threshold` chunks,
     # where exact search gets slow (Malkov & Yashunin, 2018; recall against exact is measured in the benchmark).
     ann: Literal["auto", "flat", "hnsw"] = "auto"

@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
         help="sentence-transformers model folder (default: the shipped all-MiniLM-L6-v2)",
     )
     build.add_argument(
+        "--encoder",
+        choices=["torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8"],
+        default=None,
+        help="how the model runs: torch fp32, torch bf16, ONNX Runtime fp32 or int8 (default: see docs/performance.md)",
+    )
+    build.add_argument(
         "--ann",
         choices=["auto", "flat", "hnsw"],
         default=None,
@@ -76,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         help="build (or reuse, by fingerprint) an index of these paths in .qa-cache/",
     )
     ev.add_argument("--model", default=None, metavar="NAME_OR_PATH", help="model for a --corpus build")
+    ev.add_argument(
+        "--encoder",
+        choices=["torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8"],
+        default=None,
+        help="encoder for a --corpus build",
+    )
     ev.add_argument("--retriever", choices=["hybrid", "dense", "bm25"], default="hybrid")
     ev.add_argument(
         "--fusion",

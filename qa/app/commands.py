@@ -67,7 +67,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build or update the index and say what was done."""
     from ..search.build import build_index
 
-    overrides = {k: v for k, v in {"model": args.model, "ann": args.ann}.items() if v is not None}
+    chosen = {"model": args.model, "ann": args.ann, "encoder": args.encoder}
+    overrides = {k: v for k, v in chosen.items() if v is not None}
     settings = Settings(**overrides)
     bars = None if args.quiet else Bars()
     try:
@@ -231,7 +232,7 @@ def _eval_dialogues(args: argparse.Namespace) -> int:
 
 def _eval_settings(args: argparse.Namespace) -> Settings:
     """Settings for `qa eval`: the defaults, with --model, --fusion and --reader when given."""
-    chosen = {"model": args.model, "fusion": args.fusion}
+    chosen = {"model": args.model, "fusion": args.fusion, "encoder": getattr(args, "encoder", None)}
     settings = Settings(**{name: value for name, value in chosen.items() if value is not None})
     reader = getattr(args, "reader", None)
     if reader is not None:

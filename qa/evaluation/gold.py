@@ -299,5 +299,5 @@ def plot_recall(reports: Sequence[EvalReport], path: Path, title: str) -> None:
 
 def cache_dir_for(paths: Sequence[Path], settings: Settings) -> Path:
     """The cache folder of an evaluation index for these paths and this model."""
-    key = json.dumps([sorted(str(Path(p).resolve()) for p in paths), model_name(settings.model)])
+    key = json.dumps([sorted(str(Path(p).resolve()) for p in paths), model_name(settings.model, settings.encoder)])
     return settings.cache_dir / f"eval-{hashlib.sha256(key.encode()).hexdigest()[:16]}"

@@ -56,6 +56,8 @@ class BuildReport(Record):
     up_to_date: bool
     ann: str
     seconds: float
+    # Of the chunks to embed, those whose text repeats another's exactly (wire copies, boilerplate): embedded once.
+    duplicates: int = 0
     warnings: tuple[ReadWarning, ...] = ()
 
 
@@ -114,7 +116,14 @@ def _reusable(index_dir: Path, old: Manifest | None, name: str, hashes: dict[str
 
 
 def _embed(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
-    """Embed in length order (less padding per batch), return rows in the original order."""
+    """Embed each distinct text once, in length order (less padding per batch); rows in the original order."""
+    first: dict[str, int] = {}
+    where = [first.setdefault(t, len(first)) for t in texts]
+    unique = list(first)
+    return _embed_unique(unique, embedder, progress)[where]
+
+
+def _embed_unique(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for lo in range(0, len(order), EMBED_SLICE):
@@ -165,7 +174,7 @@ def build_index(
     """Build the index of `paths` in `index_dir`, embedding only chunks of new or changed articles."""
     settings = settings or Settings()
     index_dir = Path(index_dir or settings.index_dir)
-    name = embedder.name if embedder else model_name(settings.model)
+    name = embedder.name if embedder else model_name(settings.model, settings.encoder)
     started = time.perf_counter()
     with _locked(index_dir):
         old = _old_manifest(index_dir)
@@ -197,7 +206,11 @@ def build_index(
         hashes = {a.id: h for a, h in articles}
         keys = [f"{hashes[c.article_id]}:{c.start}-{c.end}" for c in chunks]
         todo = [i for i, k in enumerate(keys) if k not in reuse]
-        embedder = embedder or (load_embedder(settings.model, settings.embed_batch_size) if todo else None)
+        embedder = embedder or (
+            load_embedder(settings.model, settings.embed_batch_size, settings.encoder, settings.cache_dir)
+            if todo
+            else None
+        )
         dim = embedder.dim if embedder else (old.dim if old else 0)
         vectors = np.zeros((len(chunks), dim), dtype=np.float32)
         for i, key in enumerate(keys):
@@ -235,6 +248,7 @@ def build_index(
             chunks=len(chunks),
             embedded=len(todo),
             reused=len(chunks) - len(todo),
+            duplicates=len(todo) - len({chunks[i].text for i in todo}),
             added=sum(a.id not in old_hashes for a, _ in articles),
             changed=sum(a.id in old_hashes and old_hashes[a.id] != h for a, h in articles),
             removed=len(set(old_hashes) - set(hashes)),

@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -61,7 +61,7 @@ def load_local(load: Callable[[], M], what: str, hint: str) -> M:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU, loaded from disk only (never downloaded)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, bf16: bool = False) -> None:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -71,12 +71,13 @@ class SentenceTransformerEmbedder:
         hf_logging.disable_progress_bar()  # the CLI draws its own progress; library bars would garble it
 
         source = str(default_model_path()) if model == DEFAULT_MODEL else model
+        model_kwargs: dict[str, Any] | None = {"torch_dtype": "bfloat16"} if bf16 else None
         self._model = load_local(
-            lambda: SentenceTransformer(source, device="cpu", local_files_only=True),
+            lambda: SentenceTransformer(source, device="cpu", local_files_only=True, model_kwargs=model_kwargs),
             f"embedding model {model!r}",
             "give a path to a sentence-transformers model folder",
         )
-        self.name = model_name(model)
+        self.name = model_name(model, "torch-bf16" if bf16 else "torch")
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of() or 0)
         self.batch_size = batch_size
@@ -110,13 +111,39 @@ class HashEmbedder:
         return _normalise(out)
 
 
-def model_name(model: str) -> str:
-    """The name an index records for a model setting, known without loading the model."""
-    return "sentence-transformers/all-MiniLM-L6-v2" if model == DEFAULT_MODEL else model
+def model_name(model: str, encoder: str = "torch") -> str:
+    """The name an index records for a model and encoder setting, known without loading the model: the model's
+    name, then "@" and the encoder unless it is plain torch ("sentence-transformers/all-MiniLM-L6-v2@onnx-int8").
+    The test embedder ("hash-N") has no encoder."""
+    base = "sentence-transformers/all-MiniLM-L6-v2" if model == DEFAULT_MODEL else model
+    return base if encoder == "torch" or re.fullmatch(r"hash-\d+", model) else f"{base}@{encoder}"
 
 
-def load_embedder(model: str = DEFAULT_MODEL, batch_size: int = 64) -> Embedder:
-    """The embedder for a model name or path; "hash-N" gives the test embedder of dimension N."""
+def split_name(name: str) -> tuple[str, str]:
+    """(model setting, encoder) of a name an index recorded (the inverse of model_name)."""
+    base, _, encoder = name.partition("@")
+    model = DEFAULT_MODEL if base == model_name(DEFAULT_MODEL) else base
+    return model, encoder or "torch"
+
+
+def load_embedder(
+    model: str = DEFAULT_MODEL, batch_size: int = 64, encoder: str = "torch", cache_dir: Path | None = None
+) -> Embedder:
+    """The embedder for a model name or path and an encoder (see qa/search/onnx_embed.py); "hash-N" gives the
+    test embedder of dimension N."""
     if m := re.fullmatch(r"hash-(\d+)", model):
         return HashEmbedder(int(m.group(1)))
-    return SentenceTransformerEmbedder(model, batch_size)
+    if encoder in ("torch", "torch-bf16"):
+        return SentenceTransformerEmbedder(model, batch_size, bf16=encoder == "torch-bf16")
+    if encoder not in ("onnx", "onnx-int8", "openvino-int8"):
+        raise ModelNotFound(f"unknown encoder {encoder!r}: use torch, torch-bf16, onnx, onnx-int8 or openvino-int8")
+    from .onnx_embed import OnnxEmbedder, OpenVinoEmbedder
+
+    folder = default_model_path() if model == DEFAULT_MODEL else Path(model)
+    if not folder.is_dir():
+        raise ModelNotFound(f"embedding model {model!r} is not a local folder; an ONNX encoder exports from one")
+    if encoder == "openvino-int8":
+        return OpenVinoEmbedder(folder, model_name(model, encoder), cache_dir or Path(".qa-cache"))
+    return OnnxEmbedder(
+        folder, model_name(model, encoder), encoder == "onnx-int8", cache_dir or Path(".qa-cache"), batch_size
+    )

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
+from qa.config import Settings
 from qa.search.build import build_index
-from qa.search.embed import load_embedder
+from qa.search.embed import load_embedder, model_name
 from qa.search.index import Index
 
 
@@ -16,13 +17,14 @@ from qa.search.index import Index
 def test_real_model_index_finds_the_answering_chunks(tmp_path: Path) -> None:
     report = build_index([CORPUS], tmp_path / "idx")
     assert report.embedded == report.chunks > 0
-    index = Index.load(tmp_path / "idx", model="sentence-transformers/all-MiniLM-L6-v2")
+    encoder = Settings().encoder  # the default encoder, recorded with the model
+    index = Index.load(tmp_path / "idx", model=model_name("default", encoder))
     questions = {
         "How many anti-tank mines did ANAMA defuse last year?": "4,133 anti-tank",
         "Who is blamed for the cyberattack on German air traffic control?": "holds Russia responsible",
         "What did the NATO chief warn about?": "Russia could attack a NATO country",
     }
-    hits = index.dense_search(load_embedder().embed(list(questions)), 1)
+    hits = index.dense_search(load_embedder("default", 64, encoder).embed(list(questions)), 1)
     for (question, expected), [(row, _)] in zip(questions.items(), hits, strict=True):
         assert expected in index.chunks[row].text, question
 
