@@ -7,7 +7,6 @@ all-MiniLM-L6-v2 weights (scripts/train_reader.py), exported to ONNX with int8 w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import OrderedDict
@@ -19,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ReaderModelError
+from ..search.index import sha256_file
 
 DEFAULT_READER = Path(__file__).resolve().parent.parent / "data" / "reader"
 # What a reader reads for a sentence: the sentence, then the one before it as context (as trained).
@@ -121,14 +121,6 @@ def _stack(manifest: dict, path: Path) -> dict[str, float] | None:
         raise ReaderModelError(f"reader manifest {path}: field 'stack' is damaged ({exc})") from exc
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class OnnxReader(_Cached):
     """The shipped reader (or any folder exported the same way): model.onnx, tokenizer.json and a manifest.json
     whose sha256 of every file is checked on load."""
@@ -152,7 +144,7 @@ class OnnxReader(_Cached):
             path = folder / name
             if not path.is_file():
                 raise ReaderModelError(f"reader file {path} is missing: reinstall the package")
-            if _sha256(path) != digest:
+            if sha256_file(path) != digest:
                 raise ReaderModelError(f"reader file {path} is damaged (its sha256 does not match {manifest_path})")
         import onnxruntime as ort
         from tokenizers import Tokenizer
