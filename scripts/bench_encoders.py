@@ -23,11 +23,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.config import Settings  # noqa: E402
 from qa.ingest.corpus import read_articles  # noqa: E402
 from qa.search.chunk import chunk_articles  # noqa: E402
-from qa.search.embed import default_model_path, load_embedder  # noqa: E402
+from qa.search.embed import ENCODERS, default_model_path, load_embedder  # noqa: E402
 from qa.search.onnx_embed import OpenVinoEmbedder  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "data" / "news_corpus" / "sample_5k.jsonl"
-ENCODERS = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8")
 
 
 def chunk_texts(corpus: Path, n: int) -> list[str]:

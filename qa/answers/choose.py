@@ -82,8 +82,8 @@ class Candidate(NamedTuple):
     start: int
     end: int
     focus: int
+    hand_set: float  # the hand-set score (`score` itself unless the reader's probability ranks)
     probability: float | None = None
-    hand_set: float | None = None  # the hand-set score, when the reader's probability ranks
 
 
 def wants_number(question: str) -> bool:
@@ -117,7 +117,7 @@ class AnswerBuilder:
                 c.hit,
                 c.start,
                 c.end,
-                c.score if c.hand_set is None else c.hand_set,
+                c.hand_set,
                 c.focus,
                 c.probability,
             )
@@ -214,7 +214,7 @@ class AnswerBuilder:
                 continue  # overlaps a quote of its article, or repeats one from a near-copy of an article
             said.extend(words)
             spans.append((s, e))
-            out.append(Candidate(score, hit, s, e, focus, probability.get(i), hand_set.get(i, score)))
+            out.append(Candidate(score, hit, s, e, focus, hand_set.get(i, score), probability.get(i)))
             if len(out) >= self.settings.max_quotes:
                 break
         return out, round(scored[0][0], 4)

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import QAError
 from ..models import GENRES
+from ..search.embed import ENCODERS
 from .commands import cmd_articles, cmd_ask, cmd_build, cmd_chat, cmd_eval
 
 
@@ -33,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--encoder",
-        choices=["torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8"],
+        choices=ENCODERS,
         default=None,
         help="how the model runs: torch fp32, torch bf16, ONNX Runtime fp32 or int8 (default: see docs/performance.md)",
     )
@@ -84,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default=None, metavar="NAME_OR_PATH", help="model for a --corpus build")
     ev.add_argument(
         "--encoder",
-        choices=["torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8"],
+        choices=ENCODERS,
         default=None,
         help="encoder for a --corpus build",
     )

@@ -115,12 +115,12 @@ def _reusable(index_dir: Path, old: Manifest | None, name: str, hashes: dict[str
     return {f"{hashes[c.article_id]}:{c.start}-{c.end}": vectors[i] for i, c in enumerate(chunks)}
 
 
-def _embed(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
-    """Embed each distinct text once, in length order (less padding per batch); rows in the original order."""
+def _embed(texts: list[str], embedder: Embedder, progress: Progress | None) -> tuple[np.ndarray, int]:
+    """Embed each distinct text once, in length order (less padding per batch): rows in the original order,
+    and how many texts repeated one before them."""
     first: dict[str, int] = {}
     where = [first.setdefault(t, len(first)) for t in texts]
-    unique = list(first)
-    return _embed_unique(unique, embedder, progress)[where]
+    return _embed_unique(list(first), embedder, progress)[where], len(texts) - len(first)
 
 
 def _embed_unique(texts: list[str], embedder: Embedder, progress: Progress | None) -> np.ndarray:
@@ -216,8 +216,9 @@ def build_index(
         for i, key in enumerate(keys):
             if key in reuse:
                 vectors[i] = reuse[key]
+        duplicates = 0
         if todo and embedder:
-            vectors[todo] = _embed([chunks[i].text for i in todo], embedder, progress)
+            vectors[todo], duplicates = _embed([chunks[i].text for i in todo], embedder, progress)
         ann = _ann(settings, len(chunks))
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -248,7 +249,7 @@ def build_index(
             chunks=len(chunks),
             embedded=len(todo),
             reused=len(chunks) - len(todo),
-            duplicates=len(todo) - len({chunks[i].text for i in todo}),
+            duplicates=duplicates,
             added=sum(a.id not in old_hashes for a, _ in articles),
             changed=sum(a.id in old_hashes and old_hashes[a.id] != h for a, h in articles),
             removed=len(set(old_hashes) - set(hashes)),

@@ -14,6 +14,8 @@ import numpy as np
 from ..errors import ModelNotFound
 
 DEFAULT_MODEL = "default"
+# How a model can run (Settings.encoder; qa/search/onnx_embed.py for the exported ones).
+ENCODERS = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8")
 _WORD = re.compile(r"\w+")
 
 
@@ -135,8 +137,8 @@ def load_embedder(
         return HashEmbedder(int(m.group(1)))
     if encoder in ("torch", "torch-bf16"):
         return SentenceTransformerEmbedder(model, batch_size, bf16=encoder == "torch-bf16")
-    if encoder not in ("onnx", "onnx-int8", "openvino-int8"):
-        raise ModelNotFound(f"unknown encoder {encoder!r}: use torch, torch-bf16, onnx, onnx-int8 or openvino-int8")
+    if encoder not in ENCODERS:
+        raise ModelNotFound(f"unknown encoder {encoder!r}: use {', '.join(ENCODERS)}")
     from .onnx_embed import OnnxEmbedder, OpenVinoEmbedder
 
     folder = default_model_path() if model == DEFAULT_MODEL else Path(model)

@@ -10,17 +10,20 @@ sentence-transformers models) can be exported; another pooling is a clear ModelN
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ModelNotFound
 
-ENCODERS = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino-int8")
+if TYPE_CHECKING:
+    from tokenizers import Encoding, Tokenizer
+
+CALIBRATION = Path(__file__).resolve().parent.parent / "data" / "calibration.json"
 _EXPORT_LOCK = threading.Lock()
 
 
@@ -101,10 +104,10 @@ class OnnxEmbedder:
         threads: int | None = None,
     ) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        if not (folder / "tokenizer.json").is_file():
-            raise ModelNotFound(f"{folder}: no tokenizer.json; an ONNX encoder needs a fast tokenizer")
+        self._tokenizer = _tokenizer(folder)
+        self.name = name
+        self.batch_size = batch_size
         target = Path(cache_dir) / "encoders" / _folder_key(folder, quantized) / "model.onnx"
         with _EXPORT_LOCK:
             if not target.is_file():
@@ -113,13 +116,8 @@ class OnnxEmbedder:
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(_max_length(folder))
-        self._tokenizer.no_padding()
-        self.name = name
-        self.dim = int(self._session.get_outputs()[0].shape[1] or self.embed(["x"]).shape[1])
-        self.batch_size = batch_size
         self.path = target
+        self.dim = int(self.embed(["x"]).shape[1])
 
     def _run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
         return np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
@@ -127,25 +125,42 @@ class OnnxEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         """Batched, normalised embeddings (in length order inside, returned in the given order)."""
         if not texts:
-            return np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         enc = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(enc[i].ids))
-        rows: list[np.ndarray] = []
-        for lo in range(0, len(order), getattr(self, "batch_size", 64)):
-            part = [enc[i] for i in order[lo : lo + getattr(self, "batch_size", 64)]]
-            width = max(len(e.ids) for e in part)
-            ids = np.zeros((len(part), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for r, e in enumerate(part):
-                n = len(e.ids)
-                ids[r, :n] = e.ids
-                mask[r, :n] = 1
-                types[r, :n] = e.type_ids
-            rows.append(self._run({"input_ids": ids, "attention_mask": mask, "token_type_ids": types}))
+        rows = [
+            self._run(_batch([enc[i] for i in order[lo : lo + self.batch_size]]))
+            for lo in range(0, len(order), self.batch_size)
+        ]
         out = np.zeros((len(texts), rows[0].shape[1]), dtype=np.float32)
         out[order] = np.concatenate(rows)
         return out
+
+
+def _tokenizer(folder: Path) -> Tokenizer:
+    """The model's fast tokenizer, truncating at its max_seq_length, unpadded (batches pad themselves)."""
+    from tokenizers import Tokenizer
+
+    if not (folder / "tokenizer.json").is_file():
+        raise ModelNotFound(f"{folder}: no tokenizer.json; an ONNX or OpenVINO encoder needs a fast tokenizer")
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.enable_truncation(_max_length(folder))
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _batch(encodings: list[Encoding]) -> dict[str, np.ndarray]:
+    """The model inputs of some encodings, padded with zeros to the longest."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for r, e in enumerate(encodings):
+        n = len(e.ids)
+        ids[r, :n] = e.ids
+        mask[r, :n] = 1
+        types[r, :n] = e.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
 def _max_length(folder: Path) -> int:
@@ -157,26 +172,9 @@ def _max_length(folder: Path) -> int:
 
 
 def calibration_texts() -> list[str]:
-    """Texts for static int8 calibration, from the package's own seed corpus (news text; shipped in corpus/
-    beside the package, else a few fixed sentences): its chunks, their sentences and pairs of sentences, so that
-    short and long inputs are both seen."""
-    from ..config import Settings
-    from ..ingest.corpus import read_articles
-    from .chunk import chunk_articles, sentence_spans
-
-    seed = Path(__file__).resolve().parents[2] / "corpus"
-    texts: list[str] = []
-    if seed.is_dir():
-        articles = read_articles([seed], Settings()).articles
-        for chunk in chunk_articles(list(articles), Settings()):
-            texts.append(chunk.text)
-            spans = sentence_spans(chunk.text)
-            texts.extend(chunk.text[s:e] for s, e in spans)
-            texts.extend(chunk.text[a[0] : b[1]] for a, b in itertools.pairwise(spans))
-    return texts or [
-        "The ministry said 1,200 homes were damaged and repairs would take two years.",
-        "Opinion: the council should publish the audit before the vote on Tuesday.",
-    ]
+    """Texts for static int8 calibration: qa/data/calibration.json, the chunks, sentences and sentence pairs of
+    the seed corpus, fixed in the package so that editing corpus/ never changes the encoder."""
+    return list(json.loads(CALIBRATION.read_text(encoding="utf-8"))["texts"])
 
 
 class OpenVinoEmbedder(OnnxEmbedder):
@@ -187,38 +185,33 @@ class OpenVinoEmbedder(OnnxEmbedder):
         self, folder: Path, name: str, cache_dir: Path, batch_size: int = 16, threads: int | None = None
     ) -> None:
         import openvino as ov
-        from tokenizers import Tokenizer
 
-        if not (folder / "tokenizer.json").is_file():
-            raise ModelNotFound(f"{folder}: no tokenizer.json; an OpenVINO encoder needs a fast tokenizer")
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(_max_length(folder))
-        self._tokenizer.no_padding()
+        self._tokenizer = _tokenizer(folder)
+        self.name = name
+        self.batch_size = batch_size
         base = Path(cache_dir) / "encoders" / _folder_key(folder, False)
         # the calibration texts are part of the model: another set is another file
-        calibration = hashlib.sha256("\x00".join(calibration_texts()).encode()).hexdigest()[:12]
+        calibration = hashlib.sha256(CALIBRATION.read_bytes()).hexdigest()[:12]
         target = base / f"openvino-int8-{calibration}.xml"
         with _EXPORT_LOCK:
             if not target.is_file():
                 if not (base / "model.onnx").is_file():
                     export(folder, base / "model.onnx", False)
-                self._quantize(ov, base / "model.onnx", target)
+                self._quantize(base / "model.onnx", target)
         core = ov.Core()
         config = {"INFERENCE_NUM_THREADS": threads or (os.cpu_count() or 1), "PERFORMANCE_HINT": "LATENCY"}
         self._compiled = core.compile_model(core.read_model(str(target)), "CPU", config)
         self._local = threading.local()
-        self.name = name
-        self.batch_size = batch_size
         self.path = target
         self.dim = int(self.embed(["x"]).shape[1])
 
-    def _quantize(self, ov: object, source: Path, target: Path) -> None:
+    def _quantize(self, source: Path, target: Path) -> None:
         import nncf
         import openvino
 
         model = openvino.Core().read_model(str(source))
         texts = calibration_texts()
-        batches = [self._feed(texts[i : i + 8]) for i in range(0, len(texts), 8)]
+        batches = [_batch(self._tokenizer.encode_batch(texts[i : i + 8])) for i in range(0, len(texts), 8)]
         quantized = nncf.quantize(
             model, nncf.Dataset(batches), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(batches) * 8
         )
@@ -226,16 +219,6 @@ class OpenVinoEmbedder(OnnxEmbedder):
         openvino.save_model(quantized, str(tmp))
         os.replace(tmp.with_suffix(".bin"), target.with_suffix(".bin"))
         os.replace(tmp, target)
-
-    def _feed(self, texts: list[str]) -> dict[str, np.ndarray]:
-        enc = self._tokenizer.encode_batch(texts)
-        width = max(len(e.ids) for e in enc)
-        ids = np.zeros((len(enc), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        for r, e in enumerate(enc):
-            ids[r, : len(e.ids)] = e.ids
-            mask[r, : len(e.ids)] = 1
-        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
 
     def _run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
         request = getattr(self._local, "request", None)
