@@ -1,4 +1,4 @@
-"""The web chat over corpus/: `python app.py [--index DIR] [--corpus PATH ...] [--host H] [--port N]`.
+"""The web chat over corpus/: `python app.py [--index DIR|URI] [--corpus PATH ...] [--host H] [--port N]`.
 
 Builds (or updates) the index first, with progress, then serves the chat on http://HOST:PORT.
 """
@@ -13,11 +13,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from qa.app.cli import INDEX_HELP
 from qa.app.commands import Bars
 from qa.app.render import CSS
 from qa.app.web import ChatApp, build_app
 from qa.assistant import Assistant
+from qa.config import Settings
 from qa.errors import QAError
+from qa.search.backend import is_database, location, redact
 from qa.search.build import build_index
 
 ROOT = Path(__file__).resolve().parent
@@ -25,7 +28,13 @@ ROOT = Path(__file__).resolve().parent
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="The web chat: answers are quotes from the articles.")
-    ap.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    ap.add_argument("--index", type=location, default=None, metavar="DIR|URI", help=INDEX_HELP)
+    ap.add_argument(
+        "--search-replica",
+        default=None,
+        metavar="URI",
+        help="with a database --index: send searches to this read replica (writes go to --index)",
+    )
     ap.add_argument(
         "--corpus",
         type=Path,
@@ -41,13 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     # Without --index the app serves corpus/ from index/; with --index alone it serves that index as it is.
     corpus = args.corpus or ([] if args.index else [ROOT / "corpus"])
     args.index = args.index or ROOT / "index"
+    settings = Settings(search_replica=args.search_replica)
+    shown = redact(args.index) if is_database(args.index) else args.index
     assistant, problem = None, None
     try:
         if corpus and not args.no_build:
-            print(f"Building the index of {', '.join(map(str, corpus))} in {args.index} ...", file=sys.stderr)
-            report = build_index(corpus, args.index, progress=Bars())
+            print(f"Building the index of {', '.join(map(str, corpus))} in {shown} ...", file=sys.stderr)
+            report = build_index(corpus, args.index, settings, progress=Bars())
             print(f"Index ready: {report.articles} articles, {report.chunks} chunks.", file=sys.stderr)
-        assistant = Assistant.load(args.index)
+        assistant = Assistant.load(args.index, settings)
     except QAError as exc:  # the app still starts and says what is wrong in the chat
         problem = f"No index can be opened: {exc}"
         print(problem, file=sys.stderr)

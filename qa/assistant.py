@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from pathlib import Path
 
 from .answers.choose import AnswerBuilder
 from .answers.reader import Reader
@@ -16,8 +15,8 @@ from .config import Settings
 from .errors import EmptyQuestion, QAError
 from .models import Answer, Article, Filters, Hit, Quote
 from .rewrite import asked_genre
+from .search.backend import Location, SearchBackend, open_index
 from .search.embed import Embedder, load_embedder, split_name
-from .search.index import Index
 from .search.rerank import CrossEncoderReranker, Reranker, rerank
 from .search.retrieve import Mode, Retriever, diversify
 
@@ -41,7 +40,7 @@ class Assistant:
 
     def __init__(
         self,
-        index: Index,
+        index: SearchBackend,
         embedder: Embedder,
         settings: Settings | None = None,
         reranker: Reranker | None = None,
@@ -71,12 +70,13 @@ class Assistant:
         return other
 
     @classmethod
-    def load(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> Assistant:
-        """Open the index and the model it was built with."""
+    def load(cls, index: Location | None = None, settings: Settings | None = None) -> Assistant:
+        """Open the index (a folder, or a postgresql:// connection string) and the model it was built with.
+        Against a database, searches go to `settings.search_replica` when it is set."""
         settings = settings or Settings()
-        index = Index.load(index_dir or settings.index_dir)
-        model, encoder = split_name(index.manifest.model)
-        return cls(index, load_embedder(model, settings.embed_batch_size, encoder, settings.cache_dir), settings)
+        opened = open_index(index or settings.index_dir, settings=settings)
+        model, encoder = split_name(opened.manifest.model)
+        return cls(opened, load_embedder(model, settings.embed_batch_size, encoder, settings.cache_dir), settings)
 
     def ask(
         self,
@@ -142,6 +142,9 @@ class Assistant:
             # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
             pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())
             articles = {a: art for a in {h.chunk.article_id for h in pool} if (art := self.index.article(a))}
+            # A build may have replaced an article between the search and this read: keep only chunks that are
+            # still its text, so every offset stays true.
+            pool = [h for h in pool if _current(h, articles)]
             answers.append(self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown], vector))
         return answers
 
@@ -237,6 +240,12 @@ class Assistant:
     def article(self, article_id: str) -> Article | None:
         """One article of the index by id."""
         return self.index.article(article_id)
+
+
+def _current(hit: Hit, articles: dict[str, Article]) -> bool:
+    """Whether the hit's chunk is still the text of its article at its offsets."""
+    article = articles.get(hit.chunk.article_id)
+    return article is not None and article.text[hit.chunk.start : hit.chunk.end] == hit.chunk.text
 
 
 def _query(plan: Understood, conversation: Conversation) -> str | None:

@@ -20,7 +20,15 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     corpus_paths: tuple[Path, ...] = (Path("corpus"),)
+    # The index: a folder by default; `--index postgresql://user@host:port/db` (or Assistant.load(uri)) names a
+    # PostgreSQL database with pgvector instead (docs/postgres.md).
     index_dir: Path = Path("index")
+    # Against a database, searches may go to a read replica: its connection string here. Builds write to the
+    # primary (the --index one) only.
+    search_replica: str | None = None
+    # pgvector's HNSW candidate list at query time (hnsw.ef_search; at least the depth searched). With the
+    # iterative scan on, a selective filter still gets its k rows.
+    hnsw_ef_search: int = Field(default=100, gt=0, le=1000)
     # Where `qa eval --corpus` keeps the indexes it builds, one per set of paths and model.
     cache_dir: Path = Path(".qa-cache")
     # Files larger than this are refused rather than read into memory whole.

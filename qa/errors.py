@@ -45,3 +45,7 @@ class IndexWriteError(QAError):
 
 class ReaderModelError(QAError):
     """The reader model is missing, damaged or not a model folder; the message names the file."""
+
+
+class DatabaseError(QAError):
+    """The PostgreSQL server cannot be reached or refused a statement; the message never holds a password."""

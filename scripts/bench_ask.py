@@ -41,7 +41,7 @@ def questions(assistant: Assistant, n: int) -> list[str]:
     gold = DATA / "news_qa" / "questions_dev.jsonl"
     if gold.exists():
         out = [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
-    titles = [a.title for a in assistant.index.store.articles() if a.title]
+    titles = [a.title for a in assistant.index.articles() if a.title]
     out += [f"What happened: {t}?" for t in titles]
     return out[:n]
 

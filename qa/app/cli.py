@@ -11,8 +11,11 @@ from pathlib import Path
 from .. import __version__
 from ..errors import QAError
 from ..models import GENRES
+from ..search.backend import location
 from ..search.embed import ENCODERS
 from .commands import cmd_articles, cmd_ask, cmd_build, cmd_chat, cmd_eval
+
+INDEX_HELP = "index folder, or a PostgreSQL database as postgresql://user@host:port/db (default: index/)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     arts.add_argument("--strict", action="store_true", help="exit non-zero when any warning was raised")
     build = sub.add_parser("build", help="build or update the search index")
     build.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders (default: corpus/)")
-    build.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    build.add_argument("--index", type=location, default=None, metavar="DIR|URI", help=INDEX_HELP)
     build.add_argument(
         "--model",
         default=None,
@@ -47,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--quiet", action="store_true", help="no progress bar and no warnings, only errors")
     ask = sub.add_parser("ask", help="answer a question with quotes from the index")
     ask.add_argument("question", help="the question, in quotes")
-    ask.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    ask.add_argument("--index", type=location, default=None, metavar="DIR|URI", help=INDEX_HELP)
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
     ask.add_argument(
@@ -73,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         help="gold dialogues: follow-up turns scored in conversation and asked standalone",
     )
     where = ev.add_mutually_exclusive_group()
-    where.add_argument("--index", type=Path, default=None, metavar="DIR", help="an index to evaluate (default: index/)")
+    where.add_argument(
+        "--index", type=location, default=None, metavar="DIR|URI", help="an index to evaluate: " + INDEX_HELP
+    )
     where.add_argument(
         "--corpus",
         type=Path,
@@ -114,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the report (and a recall plot)")
     ev.add_argument("--k", type=int, default=10, metavar="N", help="results per question (default: 10)")
     chat = sub.add_parser("chat", help="a terminal chat: follow-up questions resolve against the conversation")
-    chat.add_argument("--index", type=Path, default=None, metavar="DIR", help="index folder (default: index/)")
+    chat.add_argument("--index", type=location, default=None, metavar="DIR|URI", help=INDEX_HELP)
     chat.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
     _as_of_option(chat)
     return parser

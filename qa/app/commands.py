@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from ..answers.templates import NEARBY_HEADING, group_quotes, unmatched_line
@@ -14,6 +13,7 @@ from ..config import Settings
 from ..errors import QAError
 from ..ingest.corpus import read_articles
 from ..models import Answer, Article, Filters, ReadResult
+from ..search.backend import Location
 
 
 def _line(article: Article) -> str:
@@ -88,6 +88,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"embedded {report.embedded}, reused {report.reused}; articles added {report.added}, "
             f"changed {report.changed}, removed {report.removed}; {report.seconds:.1f}s."
         )
+        if report.reweighted and report.avgdl_before and report.avgdl_after:
+            moved = (report.avgdl_after - report.avgdl_before) / report.avgdl_before
+            print(
+                f"BM25 weights of {report.reweighted} chunks rewritten: the average chunk length moved {moved:+.1%} "
+                f"({report.avgdl_before:.1f} -> {report.avgdl_after:.1f} terms)."
+            )
     return 0
 
 
@@ -240,7 +246,7 @@ def _eval_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _eval_index(args: argparse.Namespace, settings: Settings) -> Path | None:
+def _eval_index(args: argparse.Namespace, settings: Settings) -> Location | None:
     """The index to evaluate: --index, or one built (or reused) for --corpus in the cache."""
     if not args.corpus:
         return args.index

@@ -125,7 +125,7 @@ def example_questions(assistant: Assistant | None, n: int = 4) -> list[str]:
     """Questions built from the loaded corpus's own titles and authors, one per article, genres mixed."""
     if assistant is None:
         return []
-    articles = assistant.index.store.articles()
+    articles = assistant.index.articles()
     by_genre: dict[str, list[Any]] = {}
     for a in articles:
         by_genre.setdefault("opinion" if a.genre in OPINION_FAMILY else a.genre, []).append(a)

@@ -20,6 +20,7 @@ from ..errors import CorpusError, IndexBusy, QAError
 from ..ingest.corpus import iter_files, read_articles
 from ..ingest.readers.base import Sink
 from ..models import Article, ReadWarning, Record
+from .backend import is_database
 from .chunk import chunk_articles
 from .embed import Embedder, load_embedder, model_name
 from .index import (
@@ -58,6 +59,11 @@ class BuildReport(Record):
     seconds: float
     # Of the chunks to embed, those whose text repeats another's exactly (wire copies, boilerplate): embedded once.
     duplicates: int = 0
+    # In a database index: the average chunk length (BM25's avgdl) before and after, and how many chunks had
+    # their BM25 weights rewritten because it moved more than pg.schema.REWEIGHT_DRIFT.
+    avgdl_before: float | None = None
+    avgdl_after: float | None = None
+    reweighted: int = 0
     warnings: tuple[ReadWarning, ...] = ()
 
 
@@ -72,7 +78,7 @@ def _locked(index_dir: Path) -> Iterator[None]:
         yield
 
 
-def _stamps(paths: list[Path], old: Manifest | None) -> tuple[FileStamp, ...]:
+def file_stamps(paths: list[Path], old: Manifest | None) -> tuple[FileStamp, ...]:
     known = {f.path: f for f in old.files} if old else {}
     out = []
     for path in iter_files(paths, Sink()):
@@ -92,7 +98,7 @@ def _old_manifest(index_dir: Path) -> Manifest | None:
         return None  # an unreadable old index is rebuilt from scratch
 
 
-def _text_hash(article: Article) -> str:
+def text_hash(article: Article) -> str:
     return hashlib.sha1(article.text.encode("utf-8")).hexdigest()
 
 
@@ -115,7 +121,7 @@ def _reusable(index_dir: Path, old: Manifest | None, name: str, hashes: dict[str
     return {f"{hashes[c.article_id]}:{c.start}-{c.end}": vectors[i] for i, c in enumerate(chunks)}
 
 
-def _embed(texts: list[str], embedder: Embedder, progress: Progress | None) -> tuple[np.ndarray, int]:
+def embed_texts(texts: list[str], embedder: Embedder, progress: Progress | None) -> tuple[np.ndarray, int]:
     """Embed each distinct text once, in length order (less padding per batch): rows in the original order,
     and how many texts repeated one before them."""
     first: dict[str, int] = {}
@@ -140,19 +146,19 @@ def _ann(settings: Settings, chunks: int) -> Literal["flat", "hnsw"]:
     return "hnsw" if chunks >= settings.ann_threshold else "flat"
 
 
-def _up_to_date(old: Manifest | None, stamps: tuple[FileStamp, ...], name: str, settings: Settings) -> bool:
+def up_to_date(old: Manifest | None, stamps: tuple[FileStamp, ...], name: str, settings: Settings) -> bool:
     return bool(
         old
         and old.format_version == FORMAT_VERSION
         and old.ingest_version == INGEST_VERSION
         and old.model == name
-        and old.chunking == _chunking(settings)
+        and old.chunking == chunking(settings)
         and settings.ann in ("auto", old.ann)
         and old.files == stamps
     )
 
 
-def _chunking(settings: Settings) -> dict[str, int]:
+def chunking(settings: Settings) -> dict[str, int]:
     return {
         "sentences": settings.chunk_sentences,
         "overlap": settings.chunk_overlap,
@@ -160,7 +166,7 @@ def _chunking(settings: Settings) -> dict[str, int]:
     }
 
 
-def _fingerprint(stamps: tuple[FileStamp, ...]) -> str:
+def fingerprint(stamps: tuple[FileStamp, ...]) -> str:
     return hashlib.sha256(json.dumps([[s.path, s.sha256] for s in stamps]).encode()).hexdigest()
 
 
@@ -171,15 +177,20 @@ def build_index(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build the index of `paths` in `index_dir`, embedding only chunks of new or changed articles."""
+    """Build the index of `paths` in `index_dir` (a folder, or a postgresql:// database), embedding only chunks
+    of new or changed articles."""
     settings = settings or Settings()
+    if is_database(index_dir):
+        from .pg.build import build_postgres
+
+        return build_postgres([Path(p) for p in paths], str(index_dir), settings, embedder, progress)
     index_dir = Path(index_dir or settings.index_dir)
     name = embedder.name if embedder else model_name(settings.model, settings.encoder)
     started = time.perf_counter()
     with _locked(index_dir):
         old = _old_manifest(index_dir)
-        stamps = _stamps([Path(p) for p in paths], old)
-        if old and _up_to_date(old, stamps, name, settings):
+        stamps = file_stamps([Path(p) for p in paths], old)
+        if old and up_to_date(old, stamps, name, settings):
             return BuildReport(
                 index_dir=str(index_dir),
                 articles=old.articles,
@@ -199,7 +210,7 @@ def build_index(
             raise CorpusError(f"no articles found in {shown}; nothing to index (the old index, if any, is kept)")
         if progress:
             progress("read", len(read.articles), len(read.articles))
-        articles = [(a, _text_hash(a)) for a in read.articles]
+        articles = [(a, text_hash(a)) for a in read.articles]
         chunks = chunk_articles([a for a, _ in articles], settings)
         old_hashes = _old_hashes(index_dir) if old else {}
         reuse = _reusable(index_dir, old, name, old_hashes)
@@ -218,7 +229,7 @@ def build_index(
                 vectors[i] = reuse[key]
         duplicates = 0
         if todo and embedder:
-            vectors[todo], duplicates = _embed([chunks[i].text for i in todo], embedder, progress)
+            vectors[todo], duplicates = embed_texts([chunks[i].text for i in todo], embedder, progress)
         ann = _ann(settings, len(chunks))
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -226,9 +237,9 @@ def build_index(
             package_version=__version__,
             model=name,
             dim=dim,
-            chunking=_chunking(settings),
+            chunking=chunking(settings),
             ann=ann,
-            corpus_fingerprint=_fingerprint(stamps),
+            corpus_fingerprint=fingerprint(stamps),
             files=stamps,
             articles=len(articles),
             chunks=len(chunks),

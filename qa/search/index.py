@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import ValidationError
@@ -27,6 +27,14 @@ STORE = "store.sqlite"
 VECTORS = "vectors.npy"
 DENSE = "dense.faiss"
 SPARSE = "bm25"
+
+
+class Looked(NamedTuple):
+    """One chunk row as retrieval needs it: the chunk, its similarity to the query vector, its article's day."""
+
+    chunk: Chunk
+    similarity: float | None
+    day: int  # date.toordinal() of its article, -1 when undated
 
 
 class FileStamp(Record):
@@ -119,6 +127,13 @@ class Index:
         self._meta: list[tuple[str, str, str | None, tuple[str, ...], str | None]] | None = None
         self._rows_of: dict[str, list[int]] | None = None
         self._row_days: np.ndarray | None = None
+        # The masks of recent filters: both legs of one search, and a conversation's turns, share theirs.
+        self._masks: dict[Filters, np.ndarray] = {}
+
+    @property
+    def where(self) -> str:
+        """The index folder."""
+        return str(self.folder.parent)
 
     @classmethod
     def load(cls, index_dir: Path | str, model: str | None = None, verify: bool = True) -> Index:
@@ -160,12 +175,32 @@ class Index:
         """A mask of the chunk rows whose article passes `filters`, or None when nothing is filtered."""
         if filters is None or not filters.active:
             return None
-        passing = set(self.article_ids(filters))
-        return np.fromiter((c.article_id in passing for c in self.chunks), dtype=bool, count=len(self.chunks))
+        mask = self._masks.get(filters)
+        if mask is None:
+            passing = set(self.article_ids(filters))
+            mask = np.fromiter((c.article_id in passing for c in self.chunks), dtype=bool, count=len(self.chunks))
+            if len(self._masks) >= 16:
+                self._masks.pop(next(iter(self._masks)))
+            self._masks[filters] = mask
+        return mask
 
     def article(self, article_id: str) -> Article | None:
         """One article by id."""
         return self.store.article(article_id)
+
+    def articles(self, limit: int | None = None) -> list[Article]:
+        """Articles in build order, the first `limit` of them when given."""
+        return self.store.articles(limit)
+
+    def lookup(self, rows: list[int], vector: np.ndarray | None = None) -> dict[int, Looked]:
+        """The chunks of `rows` with their similarity to `vector` and their article's day number."""
+        days = self.row_days()
+        n = len(self.chunks)
+        return {
+            r: Looked(self.chunks[r], None if vector is None else float(self.vectors[r] @ vector), int(days[r]))
+            for r in rows
+            if 0 <= r < n
+        }
 
     def article_meta(self) -> list[tuple[str, str, str | None, tuple[str, ...], str | None]]:
         """(id, genre, outlet, authors, ISO date) of every article, read once: an index never changes once written."""
@@ -202,9 +237,10 @@ class Index:
         return [(i, self.chunks[i]) for i in self._rows_of.get(article_id, [])]
 
     def dense_search(
-        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self, queries: np.ndarray, k: int, filters: Filters | None = None
     ) -> list[list[tuple[int, float]]]:
-        """The best `k` chunk rows by inner product for each query vector, among `allowed` rows when given."""
+        """The best `k` chunk rows by inner product for each query vector, among those passing `filters`."""
+        allowed = self.allowed_rows(filters)
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.manifest.dim)
@@ -218,11 +254,9 @@ class Index:
             for rr, ss in zip(rows, scores, strict=True)
         ]
 
-    def bm25_search(
-        self, queries: list[str], k: int, allowed: np.ndarray | None = None
-    ) -> list[list[tuple[int, float]]]:
-        """The best `k` chunk rows by BM25 for each query, among `allowed` rows when given."""
-        return self.sparse.search(queries, k, allowed)
+    def bm25_search(self, queries: list[str], k: int, filters: Filters | None = None) -> list[list[tuple[int, float]]]:
+        """The best `k` chunk rows by BM25 for each query, among those passing `filters`."""
+        return self.sparse.search(queries, k, self.allowed_rows(filters))
 
     def close(self) -> None:
         """Release the store."""

@@ -9,8 +9,9 @@ import numpy as np
 
 from ..config import Settings
 from ..models import Filters, Hit
+from .backend import SearchBackend
 from .embed import Embedder
-from .index import Index
+from .index import Looked
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
@@ -39,7 +40,7 @@ def convex(dense: list[float | None], sparse: list[float | None], settings: Sett
 class Retriever:
     """Searches one index with one embedder; settings fix depths, fusion weights and diversity."""
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None) -> None:
+    def __init__(self, index: SearchBackend, embedder: Embedder, settings: Settings | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings or Settings()
@@ -70,31 +71,27 @@ class Retriever:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         s = self.settings
         depth = max(s.fusion_depth, (k or s.k) * s.per_article)
-        allowed = self.index.allowed_rows(filters)
         if mode != "bm25" and vectors is None:
             vectors = self.embedder.embed(queries)
-        dense = self.index.dense_search(vectors, depth, allowed) if vectors is not None and mode != "bm25" else None
-        sparse = self.index.bm25_search(queries, depth, allowed) if mode != "dense" else None
-        fused = [
-            self._fuse(
-                dense[i] if dense else [],
-                sparse[i] if sparse else [],
-                mode,
-                vectors[i] if vectors is not None else None,
-            )
-            for i in range(len(queries))
-        ]
-        return fused if as_of is None else [self._freshen(hits, as_of) for hits in fused]
+        dense = self.index.dense_search(vectors, depth, filters) if vectors is not None and mode != "bm25" else None
+        sparse = self.index.bm25_search(queries, depth, filters) if mode != "dense" else None
+        out = []
+        for i in range(len(queries)):
+            d, sp = dense[i] if dense else [], sparse[i] if sparse else []
+            vector = vectors[i] if vectors is not None else None
+            looked = self.index.lookup(list(dict.fromkeys([r for r, _ in d] + [r for r, _ in sp])), vector)
+            hits = self._fuse(d, sp, mode, looked)
+            out.append(hits if as_of is None else self._freshen(hits, looked, as_of))
+        return out
 
-    def _freshen(self, hits: list[Hit], as_of: dt.date) -> list[Hit]:
+    def _freshen(self, hits: list[Hit], looked: dict[int, Looked], as_of: dt.date) -> list[Hit]:
         """`hits` with the recency bonus added to the chunks of articles dated in the window before `as_of`."""
         s = self.settings
         if not hits or s.recency_weight <= 0:
             return hits
-        days = self.index.row_days()
         today = as_of.toordinal()
         bonus = s.recency_weight * max(abs(hits[0].score), 1e-9)
-        fresh = [0 <= today - days[h.row] <= s.recency_days for h in hits]  # undated rows are -1: never fresh
+        fresh = [0 <= today - looked[h.row].day <= s.recency_days for h in hits]  # undated: -1, never fresh
         out = [
             h.model_copy(update={"score": h.score + bonus, "fresh": True}) if f else h
             for h, f in zip(hits, fresh, strict=True)
@@ -102,14 +99,18 @@ class Retriever:
         return sorted(out, key=lambda h: -h.score)
 
     def _fuse(
-        self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode, vector: np.ndarray | None
+        self, dense: list[tuple[int, float]], sparse: list[tuple[int, float]], mode: Mode, looked: dict[int, Looked]
     ) -> list[Hit]:
+        """One list of hits from both legs; rows gone from the index since the search (a build replaced their
+        article in between) are dropped."""
         s = self.settings
+        dense = [(row, x) for row, x in dense if row in looked]
+        sparse = [(row, x) for row, x in sparse if row in looked]
         d_rank = {row: r for r, (row, _) in enumerate(dense, start=1)}
         s_rank = {row: r for r, (row, _) in enumerate(sparse, start=1)}
         d_score, s_score = dict(dense), dict(sparse)
         rows = list(dict.fromkeys([*d_rank, *s_rank]))
-        similarity = {row: d_score[row] if row in d_score else _cosine(self.index.vectors, row, vector) for row in rows}
+        similarity = {row: d_score[row] if row in d_score else looked[row].similarity for row in rows}
         if mode == "dense":
             scores = [d_score[row] for row in rows]
         elif mode == "bm25":
@@ -124,7 +125,7 @@ class Retriever:
         hits = [
             Hit(
                 row=row,
-                chunk=self.index.chunks[row],
+                chunk=looked[row].chunk,
                 score=score,
                 dense_rank=d_rank.get(row),
                 dense_score=d_score.get(row),
@@ -135,10 +136,6 @@ class Retriever:
             for row, score in zip(rows, scores, strict=True)
         ]
         return sorted(hits, key=lambda h: -h.score)
-
-
-def _cosine(vectors: np.ndarray, row: int, vector: np.ndarray | None) -> float | None:
-    return None if vector is None or not len(vectors) else float(vectors[row] @ vector)
 
 
 def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:

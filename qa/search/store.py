@@ -61,9 +61,10 @@ class Store:
         rows = self._query("SELECT data FROM articles WHERE id = ?", (article_id,))
         return Article.model_validate_json(str(rows[0][0])) if rows else None
 
-    def articles(self) -> list[Article]:
-        """Every article, in build order."""
-        return [Article.model_validate_json(str(r[0])) for r in self._query("SELECT data FROM articles ORDER BY ord")]
+    def articles(self, limit: int | None = None) -> list[Article]:
+        """Every article in build order, or the first `limit`."""
+        rows = self._query("SELECT data FROM articles ORDER BY ord LIMIT ?", (-1 if limit is None else limit,))
+        return [Article.model_validate_json(str(r[0])) for r in rows]
 
     def article_meta(self) -> list[tuple[str, str, str | None, tuple[str, ...], str | None]]:
         """(id, genre, outlet, authors, published ISO date) of every article, without loading texts."""
