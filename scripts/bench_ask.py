@@ -1,6 +1,6 @@
 """Latency benchmark: `Assistant.ask` p50/p95 on an index of sample_5k, beside the floor (query embedding + FAISS).
 
-Usage: python scripts/bench_ask.py [--index DIR] [--corpus FILE.jsonl] [--questions N] [--threads N]
+Usage: python scripts/bench_ask.py [--index DIR|URI] [--corpus FILE.jsonl] [--questions N] [--threads N]
                                   [--as-of YYYY-MM-DD]
 Without --index, an index of ../shared/data/news_corpus/sample_5k.jsonl is built (or reused) in .qa-cache/.
 Questions: the news_qa dev questions, then article titles of the index, up to N. Prints figures; asserts nothing.
@@ -24,6 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.assistant import Assistant  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evaluation.gold import cache_dir_for  # noqa: E402
+from qa.search.backend import location  # noqa: E402
 from qa.search.build import build_index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -49,7 +50,7 @@ def questions(assistant: Assistant, n: int) -> list[str]:
 def main() -> None:
     """Measure and print."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--index", type=Path, default=None)
+    ap.add_argument("--index", type=location, default=None, help="a folder or a postgresql:// database")
     ap.add_argument("--corpus", type=Path, default=DATA / "news_corpus" / "sample_5k.jsonl")
     ap.add_argument("--questions", type=int, default=300)
     ap.add_argument("--threads", type=int, default=1, help="concurrent askers for a throughput figure")

@@ -46,6 +46,7 @@ from .schema import (
     connect,
     create_schema,
     doc_weight,
+    ensure_hnsw,
     failure,
     read_meta,
     sparse_literal,
@@ -141,6 +142,7 @@ class _Build:
         order = {a.id: i for i, a in enumerate(read.articles)}
         embedded, duplicates = self._write(todo, chunks, tokens, avgdl, order, hashes)
         self._remove(removed)
+        ensure_hnsw(self.con)
         reweighted = self._finish(stamps, avgdl, order, read.articles)
         final = read_meta(self.con, self.uri)
         assert final is not None

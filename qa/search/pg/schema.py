@@ -83,8 +83,6 @@ CREATE TABLE IF NOT EXISTS qa_terms (
     term text NOT NULL UNIQUE,
     df integer NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS qa_chunks_embedding ON qa_chunks USING hnsw (embedding vector_ip_ops)
-    WITH (m = 16, ef_construction = 64);
 CREATE INDEX IF NOT EXISTS qa_chunks_lex ON qa_chunks USING gin (lex);
 CREATE INDEX IF NOT EXISTS qa_chunks_article ON qa_chunks (article_id);
 CREATE INDEX IF NOT EXISTS qa_chunks_genre ON qa_chunks (genre);
@@ -111,6 +109,24 @@ def _first_line(exc: BaseException) -> str:
 def failure(uri: str, exc: BaseException) -> DatabaseError:
     """A database error from psycopg, named by the server (no password)."""
     return DatabaseError(f"{redact(uri)}: {_first_line(exc)}")
+
+
+# The HNSW index is made by the end of every build (ensure_hnsw): after the first bulk load, which is several times
+# faster than inserting into the graph row by row; later builds insert into it. Until it exists, dense searches
+# are exact scans: slower, never wrong.
+HNSW = (
+    "CREATE INDEX IF NOT EXISTS qa_chunks_embedding ON qa_chunks USING hnsw (embedding vector_ip_ops) "
+    "WITH (m = 16, ef_construction = 64)"
+)
+# Memory for that index build: the graph of a few hundred thousand chunks fits, so it is not built on disk.
+HNSW_BUILD_MEMORY = "1GB"
+
+
+def ensure_hnsw(con: Any) -> None:
+    """Create the HNSW index when it is missing (a first build, or one killed before its end)."""
+    if con.execute("SELECT to_regclass('qa_chunks_embedding') IS NULL").fetchone()[0]:
+        con.execute("SELECT set_config('maintenance_work_mem', %s, false)", (HNSW_BUILD_MEMORY,))
+        con.execute(HNSW)
 
 
 def create_schema(con: Any, dim: int) -> None:
