@@ -7,14 +7,23 @@ import datetime as dt
 import re
 
 from .answers.choose import AnswerBuilder
+from .answers.corroborate import Corroborator, source_key
 from .answers.reader import Reader
 from .answers.sources import source_of
-from .answers.templates import NO_FOCUS, source_summary, standalone_for
+from .answers.templates import (
+    ABSTAIN,
+    GROUPS,
+    NO_FOCUS,
+    source_summary,
+    standalone_for,
+    supports_summary,
+    viewpoints_summary,
+)
 from .chat import Conversation, Turn, Understood
 from .config import Settings
 from .errors import EmptyQuestion, QAError
-from .models import Answer, Article, Filters, Hit, Quote
-from .rewrite import asked_genre
+from .models import Answer, Article, Corroboration, Filters, Hit, Quote
+from .rewrite import asked_genre, viewpoint_topic
 from .search.backend import Location, SearchBackend, open_index
 from .search.embed import Embedder, load_embedder, split_name
 from .search.rerank import CrossEncoderReranker, Reranker, rerank
@@ -25,6 +34,9 @@ MAX_QUESTION_CHARS = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A follow-up prefers the articles of the previous answer: their hits gain this share of the best hit's score.
 FOLLOW_UP_BOOST = 0.25
+# A viewpoints question ("What do different sources say about X?") shows the best quote of at most this many
+# sources (an outlet and genre family each).
+VIEWPOINT_SOURCES = 6
 
 
 def clean_question(question: str) -> str:
@@ -55,6 +67,7 @@ class Assistant:
         self.reranker = reranker
         self.retriever = Retriever(index, embedder, self.settings)
         self.builder = AnswerBuilder(embedder, self.settings, reader)
+        self.corroborator = Corroborator(index, embedder)
 
     @property
     def scorer(self) -> str:
@@ -97,6 +110,9 @@ class Assistant:
         to it; the conversation's own filters ("show me only news reports") apply as well.
         """
         if conversation is None:
+            topic = viewpoint_topic(clean_question(question))
+            if topic:
+                return self.viewpoints(topic, retriever, filters, as_of, question=question)
             return self.ask_many([question], k, retriever, filters, as_of=as_of)[0]
         cleaned = clean_question(question)
         with conversation.lock:
@@ -145,8 +161,101 @@ class Assistant:
             # A build may have replaced an article between the search and this read: keep only chunks that are
             # still its text, so every offset stays true.
             pool = [h for h in pool if _current(h, articles)]
-            answers.append(self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown], vector))
+            answer = self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown], vector)
+            answers.append(self._with_corroboration(answer, articles, pool))
         return answers
+
+    def viewpoints(
+        self,
+        topic: str,
+        retriever: Mode = "hybrid",
+        filters: Filters | None = None,
+        as_of: dt.date | None = None,
+        question: str | None = None,
+    ) -> Answer:
+        """The best quote on `topic` of each source (an outlet and genre family), reporting first, each labelled:
+        the answer to "What do different sources say about X?"."""
+        cleaned = clean_question(topic)
+        vectors = self.retriever.embedder.embed([cleaned])
+        ranked = self.retriever.rank([cleaned], retriever, None, filters, vectors=vectors, as_of=as_of)[0]
+        by_article: dict[str, list[Hit]] = {}
+        for hit in ranked:
+            by_article.setdefault(hit.chunk.article_id, []).append(hit)
+        articles = {a: art for a in by_article if (art := self.index.article(a))}
+        picked: dict[tuple[str, str], Quote] = {}
+        for aid, hits in by_article.items():
+            article = articles.get(aid)
+            if article is None:
+                continue
+            group = (source_key(article), _family(article.genre))
+            if group in picked:
+                continue
+            current = [h for h in hits if _current(h, articles)][: self.settings.answer_depth]
+            found = self.builder.build(cleaned, current, {aid: article}, [aid], vectors[0])
+            if found.quotes and not found.abstained:
+                picked[group] = found.quotes[0]
+                if len(picked) >= VIEWPOINT_SOURCES:
+                    break
+        order = [g for _, genres in GROUPS for g in genres]
+        quotes = tuple(sorted(picked.values(), key=lambda q: order.index(q.genre) if q.genre in order else len(order)))
+        standalone = f"What do different sources say about {cleaned}?"
+        if not quotes:
+            return Answer(question=question or topic, quotes=(), abstained=True, summary=ABSTAIN, standalone=standalone)
+        answer = Answer(
+            question=question or topic,
+            quotes=quotes,
+            abstained=False,
+            summary=viewpoints_summary(quotes),
+            articles=tuple(q.article_id for q in quotes),
+            standalone=standalone,
+        )
+        return self._with_corroboration(answer, articles, [])
+
+    def _who_else(self, question: str, conversation: Conversation) -> Answer:
+        """The supports of the last answer's first quote, each as a labelled quote of its article."""
+        last = next((t.answer.quotes[0] for t in reversed(conversation.turns) if t.answer.quotes), None)
+        if last is None:
+            return _notice(question, question, NO_FOCUS, abstained=True)
+        corroboration = last.corroboration or self.corroborate(last.article_id, last.start, last.end)
+        quoted = last.model_copy(update={"corroboration": corroboration})
+        quotes = []
+        for support in corroboration.supports:
+            article = self.index.article(support.article_id)
+            hit = next(
+                (
+                    Hit(row=row, chunk=chunk, score=0.0)
+                    for row, chunk in (self.index.chunks_of(support.article_id) if article else [])
+                    if (support.start, support.end) in chunk.sentences
+                ),
+                None,
+            )
+            if article is not None and hit is not None:
+                quotes.append(self.builder.quote(article, hit, support.start, support.end, 0.0))
+        return Answer(
+            question=question,
+            quotes=tuple(quotes),
+            abstained=False,
+            summary=supports_summary(quoted),
+            articles=tuple(q.article_id for q in quotes),
+            standalone=f"Who else reports: “{last.text}”?",
+        )
+
+    def corroborate(self, article_id: str, start: int, end: int) -> Corroboration:
+        """Who else in the archive states `article.text[start:end]`: the sentences of other articles that agree
+        with it or give another figure for the same quantity, and whether it has a single source."""
+        article = self.index.article(article_id)
+        if article is None:
+            raise QAError(f"no article {article_id!r} in the index")
+        return self.corroborator.corroborate([(article, start, end)])[0]
+
+    def _with_corroboration(self, answer: Answer, articles: dict[str, Article], pool: list[Hit]) -> Answer:
+        """The answer with every quote's corroboration (Settings.corroborate)."""
+        if not self.settings.corroborate or not answer.quotes:
+            return answer
+        spans = [(articles[q.article_id], q.start, q.end) for q in answer.quotes]
+        found = self.corroborator.corroborate(spans, pool)
+        quotes = tuple(q.model_copy(update={"corroboration": c}) for q, c in zip(answer.quotes, found, strict=True))
+        return answer.model_copy(update={"quotes": quotes})
 
     def _carry_out(
         self,
@@ -169,6 +278,10 @@ class Assistant:
             standalone = f"{query} ({plan.standalone.lower()})"
             answer = self.ask_many([query], k, retriever, merged, as_of=conversation.as_of)[0]
             return answer.model_copy(update={"question": question, "standalone": standalone})
+        if plan.intent == "viewpoints" and plan.topic:
+            return self.viewpoints(plan.topic, retriever, merged, conversation.as_of, question=question)
+        if plan.intent == "corroborate":
+            return self._who_else(question, conversation)
         if plan.intent == "search":
             answer = self.ask_many(
                 [plan.standalone], k, retriever, merged, prefer=plan.boost, as_of=conversation.as_of
@@ -248,11 +361,16 @@ def _current(hit: Hit, articles: dict[str, Article]) -> bool:
     return article is not None and article.text[hit.chunk.start : hit.chunk.end] == hit.chunk.text
 
 
+def _family(genre: str) -> str:
+    """The genre group a genre is shown under (reporting, opinion, analysis, unlabelled)."""
+    return next((heading for heading, genres in GROUPS if genre in genres), genre)
+
+
 def _query(plan: Understood, conversation: Conversation) -> str | None:
     """What retrieval searched for in this turn (None for answers from metadata)."""
     if plan.intent == "search":
         return plan.standalone
-    if plan.intent in ("within", "author"):
+    if plan.intent in ("within", "author", "viewpoints"):
         return plan.topic
     last = conversation.last_search
     return last.query if plan.intent == "filter" and last else None

@@ -16,9 +16,21 @@ import threading
 from typing import Literal
 
 from .models import Answer, Field, Filters, Record
-from .rewrite import AUTHOR_MORE, CLEAR, NAMED_SOURCE, ONLY, SOURCE_RULES, TOPIC_TAIL, WITHIN, follow_up, genres_named
+from .rewrite import (
+    AUTHOR_MORE,
+    CLEAR,
+    NAMED_SOURCE,
+    ONLY,
+    SOURCE_RULES,
+    TOPIC_TAIL,
+    WHO_ELSE,
+    WITHIN,
+    follow_up,
+    genres_named,
+    viewpoint_topic,
+)
 
-Intent = Literal["search", "source", "within", "filter", "author"]
+Intent = Literal["search", "source", "within", "filter", "author", "viewpoints", "corroborate"]
 
 
 class Turn(Record):
@@ -104,6 +116,13 @@ class Conversation:
             genres = genres_named(only.group("what") or only.group("what2") or "")
             return Understood(
                 intent="filter", standalone=f"Show only {', '.join(genres)} articles", genres=genres, follow_up=True
+            )
+        if WHO_ELSE.search(q):
+            return Understood(intent="corroborate", standalone=q, article_id=top, follow_up=top is not None)
+        topic = viewpoint_topic(q)
+        if topic:
+            return Understood(
+                intent="viewpoints", standalone=f"What do different sources say about {topic}?", topic=topic
             )
         for field, rule in SOURCE_RULES:
             if rule.search(q) or (field in NAMED_SOURCE and NAMED_SOURCE[field].search(q)):

@@ -91,6 +91,9 @@ class Settings(BaseModel):
     reader: str | None = None
     reader_depth: int = Field(default=16, gt=0)
     quote_threshold: float = Field(default=0.05, ge=0.0, le=1.0)
+    # Every shown quote carries its corroboration: the sentences of other articles that state the same fact or give
+    # another figure for it (answers/corroborate.py). Off saves its few milliseconds per answer.
+    corroborate: bool = True
     # The question's names and numbers must be in the articles of the best quotes (answers/names.py).
     name_check: bool = True
     # Chunks hold up to this many sentences, and the next chunk repeats the last `chunk_overlap` of them.

@@ -129,6 +129,35 @@ class Hit(Record):
     fresh: bool = False
 
 
+class Support(Record):
+    """A sentence of another article that states the same fact as a quote ("agrees"), or gives another figure for
+    the same quantity ("differs"); `text == article.text[start:end]`, checked."""
+
+    article_id: str
+    title: str
+    outlet: str | None
+    genre: Genre
+    published: dt.date | None
+    start: int
+    end: int
+    text: str
+    relation: Literal["agrees", "differs"]
+    # For "differs": the figure as the quote writes it and as this sentence writes it, e.g. ("1,200", "about 2,500").
+    figures: tuple[str, str] | None = None
+    # The article's address with a text fragment that scrolls to the sentence (None when the article has none).
+    url: str | None = None
+
+
+class Corroboration(Record):
+    """Who else states a passage's fact. `single_source` is true when no article of another outlet agrees with it;
+    `copies` are articles that carry the same story near word for word (a wire text republished): one source,
+    not a second one, so never supports."""
+
+    supports: tuple[Support, ...] = ()
+    single_source: bool = True
+    copies: tuple[str, ...] = ()
+
+
 class Quote(Record):
     """An exact passage of an article: `text == article.text[start:end]`, with its source and labels."""
 
@@ -148,6 +177,8 @@ class Quote(Record):
     label: str
     # The reader's probability that this passage answers the question (None with the hand-set scorer).
     probability: float | None = None
+    # Who else in the archive states it (None when not computed: Settings.corroborate off, or a nearby passage).
+    corroboration: Corroboration | None = None
 
 
 class Source(Record):

@@ -91,6 +91,38 @@ AUTHOR_MORE = _any(
     r"^what else (?:has|did) (?:he|she|this author|the author|that author) (?:written|write)\b",
     r"^(?:other|more) (?:articles|pieces) by (?:this|that|the same|the) (?:author|writer)\b",
 )
+_SOURCES = r"(?:sources|outlets|papers|newspapers|media|articles|publications|reports|press)"
+_SOME = r"(?:the )?(?:different |various |other |several |all the |many )?"
+# "What do different sources say about X?", "How do the outlets differ on X?": the best quote of each outlet.
+VIEWPOINTS = _any(
+    rf"^what do(?:es)? {_SOME}{_SOURCES} (?:say|report|write|think|claim|tell us) (?:about|on|regarding) "
+    r"(?P<topic>.+?)\s*\??$",
+    rf"^how do {_SOME}{_SOURCES} (?:differ|compare|disagree|vary) (?:on|about|over|regarding|in (?:their )?"
+    r"(?:coverage|reporting) of) (?P<topic2>.+?)\s*\??$",
+    r"^(?:what are |show me |give me )?(?:the )?(?:different |various |other )?(?:views|viewpoints|perspectives|"
+    r"sides|takes|angles|positions) (?:on|about|of) (?P<topic3>.+?)\s*\??$",
+    rf"^how (?:is|are|was|were) (?P<topic4>.+?) (?:covered|reported|seen|described) (?:by|in|across) {_SOME}"
+    rf"{_SOURCES}\s*\??$",
+)
+# "Who else reports this?": the supports of the last answer's first quote.
+WHO_ELSE = _any(
+    rf"^who else (?:reports?|reported|says?|said|writes?|wrote|covers?|covered|confirms?|mentions?) {_REF}\b",
+    r"^(?:does|do|did|has|have) (?:anyone|anybody|any other (?:source|outlet|paper)|other (?:sources|outlets|papers))"
+    r" (?:else )?(?:report|say|confirm|back|corroborate|reported|said|confirmed)",
+    rf"^(?:is|was) {_REF} (?:corroborated|confirmed|reported elsewhere|reported by anyone else)",
+    rf"^(?:which|what) other {_SOURCES} (?:report|say|confirm|mention)",
+    rf"^(?:any|are there (?:any )?)other {_SOURCES}\b",
+)
+
+
+def viewpoint_topic(question: str) -> str | None:
+    """The topic of a viewpoints question ("What do different sources say about the port?" -> "the port")."""
+    m = VIEWPOINTS.search(question.strip())
+    if not m:
+        return None
+    return next(g for g in m.groups() if g).strip(" ?.!")
+
+
 _KINDS = r"(?:news(?: reports?| stories| articles)?|opinions?(?: pieces?| articles)?|op-?eds?|editorials?"
 _KINDS += r"|commentar(?:y|ies)|analys[ie]s)"
 ONLY = _any(

@@ -4,9 +4,10 @@ notices and the answers about sources, filled in from article metadata and nothi
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 from urllib.parse import quote as urlquote
 
-from ..models import OPINION_FAMILY, Answer, Article, Field, Quote
+from ..models import OPINION_FAMILY, Answer, Article, Field, Quote, Support
 
 # The abstention; the web chat puts NOT_IN_ARTICLES above it and does not repeat a summary that opens like it.
 ABSTAIN_OPENING = "The articles in this corpus"
@@ -99,13 +100,85 @@ def unmatched_line(answer: Answer) -> str | None:
     return None
 
 
-def summarise(quotes: tuple[Quote, ...]) -> str:
-    """'3 quotes: 2 from news reports, 1 from an opinion piece', from fixed templates."""
+# Under a quote card: who else states it, where figures differ, and a claim no report supports.
+ALSO_REPORTED = "Also reported by: "
+SOURCES_DIFFER = "Sources differ: "
+OPINION_ONLY = "Only in opinion pieces in this archive"
+_REPORTING = frozenset({"news", "interview"})
+
+
+class CorroborationLine(NamedTuple):
+    """One line under a quote: fixed `prefix`, then `items` (text, link to the sentence or None) joined by ", "."""
+
+    prefix: str
+    items: tuple[tuple[str, str | None], ...] = ()
+
+
+def _source_name(support: Support) -> str:
+    genre = "unlabelled" if support.genre == "unknown" else support.genre
+    return f"{support.outlet or '“' + support.title + '”'} ({genre})"
+
+
+def corroboration_lines(quote: Quote) -> list[CorroborationLine]:
+    """The lines under a quote card, from fixed templates: "Also reported by: Metropolis Gazette (news), ...",
+    "Sources differ: 1,200 here, about 2,500 in Metropolis Gazette (news)", "Only in opinion pieces in this archive"."""
+    c = quote.corroboration
+    if c is None:
+        return []
+    own = (quote.outlet or "").casefold()
+    agree = [s for s in c.supports if s.relation == "agrees" and (not own or (s.outlet or "").casefold() != own)]
+    differ = [s for s in c.supports if s.relation == "differs" and s.figures]
+    lines = []
+    if agree:
+        lines.append(CorroborationLine(ALSO_REPORTED, tuple((_source_name(s), s.url) for s in agree)))
+    if differ:
+        here = differ[0].figures[0] if differ[0].figures else ""
+        items = tuple((f"{s.figures[1]} in {_source_name(s)}", s.url) for s in differ if s.figures)
+        lines.append(CorroborationLine(f"{SOURCES_DIFFER}{here} here, ", items))
+    if quote.genre in OPINION_FAMILY and not any(s.genre in _REPORTING for s in c.supports if s.relation == "agrees"):
+        lines.append(CorroborationLine(OPINION_ONLY))
+    return lines
+
+
+def line_text(line: CorroborationLine) -> str:
+    """A corroboration line as plain text."""
+    return line.prefix + ", ".join(text for text, _ in line.items)
+
+
+def _counts(quotes: tuple[Quote, ...]) -> str:
     counts: dict[str, int] = {}
     for q in quotes:
         counts[q.genre] = counts.get(q.genre, 0) + 1
-    parts = ", ".join(f"{n} from {SOURCE_NAMES[g][0 if n == 1 else 1]}" for g, n in counts.items())
-    return f"{len(quotes)} quote{'s' if len(quotes) != 1 else ''}: {parts}"
+    return ", ".join(f"{n} from {SOURCE_NAMES[g][0 if n == 1 else 1]}" for g, n in counts.items())
+
+
+def summarise(quotes: tuple[Quote, ...]) -> str:
+    """'3 quotes: 2 from news reports, 1 from an opinion piece', from fixed templates."""
+    return f"{len(quotes)} quote{'s' if len(quotes) != 1 else ''}: {_counts(quotes)}"
+
+
+def viewpoints_summary(quotes: tuple[Quote, ...]) -> str:
+    """'The best quote of each of 4 sources, reporting first: 2 from news reports, ...'."""
+    n = len(quotes)
+    return f"The best quote of each of {n} source{'s' if n != 1 else ''}, reporting first: {_counts(quotes)}"
+
+
+def supports_summary(quote: Quote) -> str:
+    """What "who else reports this?" found for `quote`: how many agree and differ, or that none does."""
+    c = quote.corroboration
+    agree = [s for s in c.supports if s.relation == "agrees"] if c else []
+    differ = [s for s in c.supports if s.relation == "differs"] if c else []
+    if not agree and not differ:
+        return "No other article in this archive states this."
+    parts = []
+    if agree:
+        parts.append(
+            f"{len(agree)} other article{'s' if len(agree) != 1 else ''} state{'s' if len(agree) == 1 else ''} the same"
+        )
+    if differ:
+        parts.append(f"{len(differ)} give{'s' if len(differ) == 1 else ''} another figure")
+    single = " (all from the same outlet)" if c and c.single_source and agree else ""
+    return "; ".join(parts) + single + "."
 
 
 def group_quotes(quotes: tuple[Quote, ...]) -> list[tuple[str, list[Quote]]]:

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import TextIO
 
-from ..answers.templates import NEARBY_HEADING, group_quotes, unmatched_line
+from ..answers.templates import NEARBY_HEADING, corroboration_lines, group_quotes, line_text, unmatched_line
 from ..config import Settings
 from ..errors import QAError
 from ..ingest.corpus import read_articles
@@ -130,6 +130,11 @@ def _print_answer(answer: Answer, out: TextIO | None = None) -> None:
         for quote in quotes:
             link = f" <{quote.url}>" if quote.url else ""
             print(f"\n{quote.label}\n    “{quote.text}”\n    — {quote.title}{link}", file=out)
+            for row in corroboration_lines(quote):
+                print(f"    {line_text(row)}", file=out)
+                for text, url in row.items:
+                    if url:
+                        print(f"      {text}: <{url}>", file=out)
 
 
 CHAT_HELP = 'Ask about the articles; follow-ups work ("who wrote that?"). /new starts over, /quit or Ctrl-D ends.'

@@ -12,6 +12,8 @@ from ..answers.templates import (
     NEARBY_HEADING,
     NO_CUE,
     NOT_IN_ARTICLES,
+    CorroborationLine,
+    corroboration_lines,
     group_quotes,
     unmatched_line,
 )
@@ -35,6 +37,8 @@ CSS = """
 .qa-understood {font-size: 0.8em; color: #6b7280; font-style: italic;}
 .qa-speaker {font-size: 0.86em; color: #111827;}
 .qa-error {color: #991b1b; font-weight: 600;}
+.qa-corroboration {font-size: 0.86em; color: #374151; margin-top: 4px;}
+.qa-corroboration a {color: #1d4ed8;}
 """
 
 
@@ -95,10 +99,24 @@ def render_quote(quote: Quote, question: str) -> str:
         f'<div class="qa-quote">“{text}”</div>{speaker}'
         f'<div class="qa-meta">{_title_link(quote.title, quote.url)} — '
         f"{_meta(quote.author, quote.outlet, quote.published)}</div>"
+        f"{''.join(_corroboration(line) for line in corroboration_lines(quote))}"
         f'<details class="qa-meta"><summary>Why labelled {inert(GENRE_NAMES[quote.genre])}</summary>'
         f"{inert(evidence)}</details>"
         "</div>"
     )
+
+
+def _corroboration(line: CorroborationLine) -> str:
+    """One corroboration line; each named source links to its sentence."""
+    items = []
+    for text, url in line.items:
+        safe = _safe_url(url)
+        items.append(
+            f'<a href="{html.escape(safe, quote=True)}" target="_blank" rel="noopener noreferrer">{inert(text)}</a>'
+            if safe
+            else inert(text)
+        )
+    return f'<div class="qa-corroboration">{inert(line.prefix)}{", ".join(items)}</div>'
 
 
 def render_source(source: Source) -> str:

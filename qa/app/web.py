@@ -15,7 +15,8 @@ from typing import Any
 from ..assistant import Assistant
 from ..chat import Conversation
 from ..errors import QAError
-from ..models import OPINION_FAMILY, Filters
+from ..models import Filters
+from .examples import EXAMPLE_ARTICLES, examples_for
 from .render import inert, render_answer, render_error
 
 GENRE_CHOICES = ("All genres", "News only", "Opinion only", "Analysis only")
@@ -122,26 +123,11 @@ class ChatApp:
 
 
 def example_questions(assistant: Assistant | None, n: int = 4) -> list[str]:
-    """Questions built from the loaded corpus's own titles and authors, one per article, genres mixed."""
+    """Questions a reader might ask of the loaded corpus, from its own names, authors and speakers (fixed
+    templates, genres mixed); see qa.app.examples."""
     if assistant is None:
         return []
-    articles = assistant.index.articles()
-    by_genre: dict[str, list[Any]] = {}
-    for a in articles:
-        by_genre.setdefault("opinion" if a.genre in OPINION_FAMILY else a.genre, []).append(a)
-    picked: list[Any] = []
-    while len(picked) < n and any(by_genre.values()):
-        for group in by_genre.values():
-            if group and len(picked) < n:
-                picked.append(group.pop(0))
-    out = []
-    for a in picked:
-        title = a.title.split(":", 1)[1].strip() if a.title.lower().startswith("opinion:") else a.title
-        if a.genre in OPINION_FAMILY and a.authors:
-            out.append(f"Why does {a.authors[0]} argue that {title[0].lower() + title[1:]}?")
-        else:
-            out.append(f"What is reported about this: {title}?")
-    return out
+    return examples_for(assistant.index.articles(limit=EXAMPLE_ARTICLES), n)
 
 
 def build_app(chat: ChatApp) -> Any:
@@ -155,7 +141,29 @@ def build_app(chat: ChatApp) -> Any:
             '("who wrote that?") refer to the last answer.'
         )
         conversation = gr.State(None)
+        chatbot = gr.Chatbot(
+            label="Answers",
+            height=560,
+            sanitize_html=True,
+            latex_delimiters=[],
+            elem_id="qa-chat",
+        )
+        # The question box is the first field of the page and has the focus when it opens.
         with gr.Row():
+            box = gr.Textbox(
+                placeholder="Ask about the articles…",
+                show_label=False,
+                scale=8,
+                max_lines=3,
+                autofocus=True,
+                elem_id="qa-question",
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
+            new = gr.Button("New conversation", scale=1, elem_id="qa-new")
+        examples = example_questions(chat.assistant)
+        if examples:
+            gr.Examples(examples=[[e] for e in examples], inputs=[box], label="Try")
+        with gr.Accordion("Filters", open=True), gr.Row():
             genre = gr.Radio(list(GENRE_CHOICES), value=GENRE_CHOICES[0], label="Genre", elem_id="qa-genre")
             outlet = gr.Dropdown(chat.outlets(), value=ANY_OUTLET, label="Outlet", elem_id="qa-outlet")
             since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, elem_id="qa-since")
@@ -166,22 +174,6 @@ def build_app(chat: ChatApp) -> Any:
                 elem_id="qa-as-of",
                 info="prefers articles of the week before this day",
             )
-        chatbot = gr.Chatbot(
-            label="Answers",
-            height=560,
-            sanitize_html=True,
-            latex_delimiters=[],
-            elem_id="qa-chat",
-        )
-        with gr.Row():
-            box = gr.Textbox(
-                placeholder="Ask about the articles…", show_label=False, scale=8, max_lines=3, elem_id="qa-question"
-            )
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="qa-ask")
-            new = gr.Button("New conversation", scale=1, elem_id="qa-new")
-        examples = example_questions(chat.assistant)
-        if examples:
-            gr.Examples(examples=[[e] for e in examples], inputs=[box], label="Try")
         inputs = [box, chatbot, conversation, genre, outlet, since, until, as_of]
         outputs = [chatbot, conversation, box]
         box.submit(chat.respond, inputs, outputs, api_visibility="private", concurrency_limit=8)

@@ -1,0 +1,240 @@
+"""Who else says so: for a span of one article, the sentences of other articles that state the same fact, or give
+another figure for the same quantity. From the index alone, with fixed rules; no language model.
+
+Candidates are the sentences of the chunks nearest the span: dense neighbours of the span's embedding and BM25
+matches of its words (plus, for a quote of an answer, the chunks retrieved for the question). Each candidate
+sentence of another article is compared with the span:
+
+- words: the share of the span's content words (BM25 tokens) the candidate holds, names and numbers weighing
+  double (KEY_WEIGHT): the fact's key names and numbers must be there;
+- meaning: the similarity of the candidate's chunk to the span's embedding (a paraphrase's chunk is near it);
+- figures (answers/figures.py): counts of the same thing that are equal, or that differ.
+
+A candidate **agrees** when it covers enough of the span's weighted words (AGREE_COVERAGE), holds at least half of
+its names, holds each figure of the span that it counts at all with the same value and at least one of them, and
+its chunk is near in meaning (MIN_SIMILARITY). It **differs** when it counts one of the span's quantities with
+another number (and never the same one), covers DIFFER_COVERAGE of the words and shares a name when the span has
+one. The best sentence of each article is kept.
+
+Near-copies: a candidate sharing NEAR_COPY of its words with the span, in an article that shares COPY_SHARE of its
+sentences with the span's article, is the same story republished (a wire text), not a second source: it is listed
+in `copies` and never counts as support. Supports that are copies of each other count once (the first is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import QAError
+from ..models import Article, Chunk, Corroboration, Hit, Support
+from ..search.backend import SearchBackend
+from ..search.chunk import sentence_spans
+from ..search.embed import Embedder
+from ..search.sparse import base_forms, stem, tokenize
+from .figures import Figure, figures, same_quantity, same_value
+from .names import key_terms
+from .templates import fragment_url
+
+# Chunks taken from each search leg per span.
+DEPTH = 20
+# Names and numbers count this many times an ordinary word in a span's coverage.
+KEY_WEIGHT = 2.0
+AGREE_COVERAGE = 0.5
+DIFFER_COVERAGE = 0.3
+MIN_SIMILARITY = 0.35
+# Sentences sharing this share of their words are one sentence twice.
+NEAR_COPY = 0.8
+# Articles sharing this share of their sentences (of the shorter one) are one story twice.
+COPY_SHARE = 0.5
+MAX_SUPPORTS = 5
+
+
+class _Span(NamedTuple):
+    article: Article
+    start: int
+    end: int
+    text: str
+    words: frozenset[str]
+    keys: frozenset[str]
+    names: frozenset[str]
+    figures: list[Figure]
+
+
+class _Verdict(NamedTuple):
+    relation: str
+    strength: float
+    figures: tuple[str, str] | None
+
+
+@lru_cache(maxsize=1024)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(base_forms(tokenize([text])[0]))
+
+
+def _names(text: str) -> frozenset[str]:
+    """The stems of the words of the span's names (numbers left to figures)."""
+    return frozenset(stem(w) for t in key_terms(text) if not any(c.isdigit() for c in t) for w in t.split())
+
+
+def _span(article: Article, start: int, end: int) -> _Span:
+    text = article.text[start:end]
+    words = _words(text)
+    names = _names(text)
+    digits = frozenset(w for w in words if any(c.isdigit() for c in w))
+    return _Span(article, start, end, text, words, (names & words) | digits, names, figures(text))
+
+
+def source_key(article: Article) -> str:
+    """Who published an article: its outlet, or the article itself when it names none."""
+    return (article.outlet or "").casefold() or f"article:{article.id}"
+
+
+class Corroborator:
+    """Finds supports for spans in one index; safe to share between threads."""
+
+    def __init__(self, index: SearchBackend, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+
+    def corroborate(
+        self, spans: Sequence[tuple[Article, int, int]], pool: Sequence[Hit] = (), vectors: np.ndarray | None = None
+    ) -> list[Corroboration]:
+        """The corroboration of each (article, start, end) span; `pool` adds chunks already retrieved (a question's
+        hits), `vectors` are the spans' embeddings when the caller has them."""
+        if not spans:
+            return []
+        for article, start, end in spans:
+            if not 0 <= start < end <= len(article.text):
+                raise QAError(f"span {start}-{end} is not a passage of article {article.id}")
+        parsed = [_span(a, s, e) for a, s, e in spans]
+        texts = [p.text for p in parsed]
+        vectors = self.embedder.embed(texts) if vectors is None else vectors
+        dense = self.index.dense_search(vectors, DEPTH)
+        sparse = self.index.bm25_search(texts, DEPTH)
+        pooled = [h.row for h in pool]
+        out = []
+        for i, span in enumerate(parsed):
+            rows = list(dict.fromkeys([r for r, _ in dense[i]] + [r for r, _ in sparse[i]] + pooled))
+            looked = self.index.lookup(rows, vectors[i])
+            out.append(self._judge(span, [(lk.chunk, lk.similarity or 0.0) for lk in looked.values()]))
+        return out
+
+    def _judge(self, span: _Span, chunks: list[tuple[Chunk, float]]) -> Corroboration:
+        """The verdict on every candidate sentence, the best per article, copies set apart."""
+        candidates: dict[tuple[str, int, int], tuple[str, float]] = {}
+        for chunk, similarity in sorted(chunks, key=lambda cs: -cs[1]):
+            if chunk.article_id == span.article.id or similarity < MIN_SIMILARITY:
+                continue
+            for s, e in chunk.sentences:
+                candidates.setdefault(
+                    (chunk.article_id, s, e), (chunk.text[s - chunk.start : e - chunk.start], similarity)
+                )
+        keys = list(candidates)
+        tokens = tokenize([candidates[k][0] for k in keys]) if keys else []
+        best: dict[str, tuple[_Verdict, int, int, str]] = {}
+        copy_candidates: set[str] = set()
+        for (aid, s, e), toks in zip(keys, tokens, strict=True):
+            text, similarity = candidates[(aid, s, e)]
+            words = frozenset(base_forms(toks))
+            if _near_copy(span.words, words):
+                copy_candidates.add(aid)
+            verdict = _compare(span, text, words, similarity)
+            if verdict and (aid not in best or verdict.strength > best[aid][0].strength):
+                best[aid] = (verdict, s, e, text)
+        copies = tuple(a for a in sorted(copy_candidates) if self._is_copy(span.article, a))
+        supports: list[Support] = []
+        kept: list[tuple[Article, frozenset[str]]] = []
+        for aid, (verdict, s, e, text) in sorted(best.items(), key=lambda kv: -kv[1][0].strength):
+            if aid in copies:
+                continue
+            article = self.index.article(aid)
+            if article is None or article.text[s:e] != text:
+                continue  # replaced since it was indexed
+            words = _words(text)
+            if any(_near_copy(words, w) and _same_story(article, other) for other, w in kept):
+                continue  # a copy of a support already counted: one source
+            kept.append((article, words))
+            supports.append(
+                Support(
+                    article_id=article.id,
+                    title=article.title,
+                    outlet=article.outlet,
+                    genre=article.genre,
+                    published=article.published,
+                    start=s,
+                    end=e,
+                    text=article.text[s:e],
+                    relation=verdict.relation,  # type: ignore[arg-type]
+                    figures=verdict.figures,
+                    url=fragment_url(article.url, article.text[s:e]),
+                )
+            )
+            if len(supports) >= MAX_SUPPORTS:
+                break
+        own = source_key(span.article)
+        single = not any(
+            sp.relation == "agrees" and source_key(a) != own for sp, (a, _) in zip(supports, kept, strict=True)
+        )
+        return Corroboration(supports=tuple(supports), single_source=single, copies=copies)
+
+    def _is_copy(self, article: Article, other_id: str) -> bool:
+        other = self.index.article(other_id)
+        return other is not None and _same_story(article, other)
+
+
+def _near_copy(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a) and len(a & b) >= NEAR_COPY * len(a | b)
+
+
+@lru_cache(maxsize=512)
+def _sentence_words(text: str) -> tuple[frozenset[str], ...]:
+    """The words of each sentence of a text of three words or more (cached: the same articles recur)."""
+    spans = sentence_spans(text)
+    words = [frozenset(base_forms(t)) for t in tokenize([text[s:e] for s, e in spans])] if spans else []
+    return tuple(w for w in words if len(w) >= 3)
+
+
+def _same_story(a: Article, b: Article) -> bool:
+    """Whether two articles are one story twice: most sentences of the shorter are near-copies in the other."""
+    sa, sb = _sentence_words(a.text), _sentence_words(b.text)
+    if not sa or not sb:
+        return False
+    shorter, longer = (sa, sb) if len(sa) <= len(sb) else (sb, sa)
+    shared = sum(any(_near_copy(x, y) for y in longer) for x in shorter)
+    return shared >= COPY_SHARE * len(shorter)
+
+
+def _coverage(span: _Span, words: frozenset[str]) -> float:
+    """The share of the span's words the candidate holds, names and numbers weighing KEY_WEIGHT."""
+    total = sum(KEY_WEIGHT if w in span.keys else 1.0 for w in span.words)
+    held = sum(KEY_WEIGHT if w in span.keys else 1.0 for w in span.words & words)
+    return held / total if total else 0.0
+
+
+def _compare(span: _Span, text: str, words: frozenset[str], similarity: float) -> _Verdict | None:
+    """How a candidate sentence relates to the span: agrees, differs, or nothing (None)."""
+    if similarity < MIN_SIMILARITY or not span.words:
+        return None
+    coverage = _coverage(span, words)
+    if coverage < DIFFER_COVERAGE:
+        return None
+    names_held = len(span.names & words)
+    theirs = figures(text)
+    pairs = [(a, b) for a in span.figures for b in theirs if same_quantity(a, b)]
+    equal = [(a, b) for a, b in pairs if same_value(a, b)]
+    differing = [(a, b) for a, b in pairs if not same_value(a, b) and not any(same_value(a, y) for _, y in pairs)]
+    if differing and not equal and (not span.names or names_held >= 1):
+        a, b = differing[0]
+        return _Verdict("differs", coverage + similarity, (a.text, b.text))
+    if differing:
+        return None  # the same quantity with a different number too: not a plain agreement
+    if coverage < AGREE_COVERAGE or (span.names and names_held * 2 < len(span.names)):
+        return None
+    if span.figures and not equal:
+        # The span's fact is a figure: the candidate must give it (another figure for it would differ above).
+        return None
+    return _Verdict("agrees", coverage + similarity, None)

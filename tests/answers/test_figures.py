@@ -1,0 +1,53 @@
+"""Figures: numbers with what they count, compared for the same quantity and the same value."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answers.figures import figures, same_quantity, same_value
+
+
+def _one(sentence: str) -> tuple[str, float, set[str]]:
+    [f] = figures(sentence)
+    return f.text, f.value, set(f.unit)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("About 1,200 protesters marched on Friday.", "About 1,200", 1200, {"protest", "march"}),
+        ("Police put the crowd at 2,500 protesters.", "2,500", 2500, {"protest"}),
+        ("The flood damaged more than 400 homes in 2021.", "more than 400", 400, {"home"}),
+        ("The council approved a budget of €45 million.", "€45 million", 45e6, {"euro"}),
+        ("It will cost 45 million euros.", "45 million", 45e6, {"euro"}),
+        ("Turnout was 61%.", "61%", 61, {"%"}),
+        ("Turnout was 58 per cent.", "58 per cent", 58, {"%"}),
+        ("The line has twelve stations.", "twelve", 12, {"station"}),
+        ("Shares fell to $3.2bn.", "$3.2bn", 3.2e9, {"dollar"}),
+    ],
+)
+def test_figures_are_read_with_their_units(sentence: str, text: str, value: float, unit: set[str]) -> None:
+    got_text, got_value, got_unit = _one(sentence)
+    assert got_text.lower() == text.lower() and got_value == pytest.approx(value) and got_unit == unit
+
+
+def test_years_are_dates_not_amounts_and_several_figures_are_kept_apart() -> None:
+    assert figures("The tram opened in 2021 after a vote in 2019.") == []
+    found = figures("Last year, ANAMA defused 8,780 anti-personnel and 4,133 anti-tank landmines.")
+    assert [(f.text, set(f.unit)) for f in found] == [
+        ("8,780", {"anti-personnel"}),
+        ("4,133", {"anti-tank", "landmin"}),
+    ]
+
+
+def test_same_quantity_and_same_value() -> None:
+    [a] = figures("About 1,200 protesters marched.")
+    [b] = figures("Police counted 2,500 protesters.")
+    [c] = figures("Some 1200 protesters gathered.")
+    [d] = figures("The flood damaged 1,200 homes.")
+    assert same_quantity(a, b) and not same_value(a, b)
+    assert same_quantity(a, c) and same_value(a, c)
+    assert not same_quantity(a, d)
+    [m1] = figures("a grant of €1.2 million")
+    [m2] = figures("a grant of 1,200,000 euros")
+    assert same_quantity(m1, m2) and same_value(m1, m2)
