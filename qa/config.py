@@ -26,9 +26,10 @@ class Settings(BaseModel):
     # Against a database, searches may go to a read replica: its connection string here. Builds write to the
     # primary (the --index one) only.
     search_replica: str | None = None
-    # pgvector's HNSW candidate list at query time (hnsw.ef_search; at least the depth searched). With the
+    # pgvector's HNSW candidate list at query time (hnsw.ef_search; at least the depth searched; 200 measured filtered
+    # recall@10 0.961 against 0.944 at 100 on sample_5k, for 3 ms more). With the
     # iterative scan on, a selective filter still gets its k rows.
-    hnsw_ef_search: int = Field(default=100, gt=0, le=1000)
+    hnsw_ef_search: int = Field(default=200, gt=0, le=1000)
     # Where `qa eval --corpus` keeps the indexes it builds, one per set of paths and model.
     cache_dir: Path = Path(".qa-cache")
     # Files larger than this are refused rather than read into memory whole.

@@ -142,19 +142,27 @@ def sample_5k(admin: str, settings: Settings, n_questions: int) -> dict[str, Any
         out["db_size_mb"] = round(con.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1)
         out["db_table_mb"] = {
             name: round(con.execute("SELECT pg_total_relation_size(%s)", (name,)).fetchone()[0] / 2**20, 1)
-            for name in ("qa_articles", "qa_chunks", "qa_terms")
+            for name in ("qa_articles", "qa_chunks", "qa_bm25", "qa_terms")
         }
-    # ask latency, interleaved question by question.
-    backends = {"folder": Assistant.load(folder, settings), "postgres": Assistant.load(uri, settings)}
+    # ask latency, interleaved question by question; with corroboration off (the search backend alone, the figure
+    # of issue 18) and on (every quote's supports looked up too).
+    plain = settings.model_copy(update={"corroborate": False})
+    backends = {
+        "folder": Assistant.load(folder, plain),
+        "postgres": Assistant.load(uri, plain),
+        "folder_corroborated": Assistant.load(folder, settings.model_copy(update={"corroborate": True})),
+        "postgres_corroborated": Assistant.load(uri, settings.model_copy(update={"corroborate": True})),
+    }
     gold = [json.loads(x)["question"] for x in (NEWS_QA / "questions_dev.jsonl").read_text().splitlines() if x]
     titles = [a.title for a in backends["folder"].index.articles(limit=n_questions)]
     questions = (gold + [f"What happened: {t}?" for t in titles])[:n_questions]
-    times: dict[str, list[float]] = {"folder": [], "postgres": []}
+    times: dict[str, list[float]] = {name: [] for name in backends}
     for q in questions[:5]:
         for a in backends.values():
             a.ask(q)
     for i, q in enumerate(questions):
-        for name in ["folder", "postgres"] if i % 2 else ["postgres", "folder"]:
+        names = list(backends)
+        for name in names if i % 2 else names[::-1]:
             start = time.perf_counter()
             backends[name].ask(q)
             times[name].append((time.perf_counter() - start) * 1000)
@@ -162,8 +170,12 @@ def sample_5k(admin: str, settings: Settings, n_questions: int) -> dict[str, Any
         out[f"{name}_ask_ms_p50"] = round(statistics.median(ms), 1)
         out[f"{name}_ask_ms_p95"] = round(pct(ms, 95), 1)
     out["ask_p50_ratio"] = round(out["postgres_ask_ms_p50"] / out["folder_ask_ms_p50"], 2)
+    out["ask_p50_ratio_corroborated"] = round(
+        out["postgres_corroborated_ask_ms_p50"] / out["folder_corroborated_ask_ms_p50"], 2
+    )
     out["questions"] = len(questions)
     out.update(_filtered_recall(uri, backends["postgres"], questions))
+    out["corroboration_ms_p50_folder"] = round(out["folder_corroborated_ask_ms_p50"] - out["folder_ask_ms_p50"], 1)
     out.update(_replace_one(uri, settings, embedder))
     for a in backends.values():
         a.index.close()
@@ -234,7 +246,7 @@ def kill(admin: str, settings: Settings) -> dict[str, Any]:
     uri = database(admin, "bench_kill")
     src = ROOT / ".qa-cache" / "kill-src"
     src.mkdir(parents=True, exist_ok=True)
-    lines = (NEWS_QA / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = [x for x in (NEWS_QA / "articles.jsonl").read_text(encoding="utf-8").splitlines() if json.loads(x)["text"]]
     (src / "a.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     cmd = [sys.executable, "-m", "qa", "build", str(src), "--index", uri, "--quiet"]
     start = time.perf_counter()

@@ -62,14 +62,15 @@ def _check_consistent(uri: str) -> None:
     with psycopg.connect(uri) as con:
         df = dict(
             con.execute(
-                "SELECT t.id, t.df FROM qa_terms t WHERE t.df <> 0 OR EXISTS (SELECT 1 FROM qa_chunks c "
+                "SELECT t.id, t.df FROM qa_terms t WHERE t.df <> 0 OR EXISTS (SELECT 1 FROM qa_bm25 c "
                 "WHERE t.id = ANY(c.lex))"
             ).fetchall()
         )
-        actual = dict(con.execute("SELECT u, count(*) FROM qa_chunks, unnest(lex) u GROUP BY u").fetchall())
+        actual = dict(con.execute("SELECT u, count(*) FROM qa_bm25, unnest(lex) u GROUP BY u").fetchall())
         assert df == actual
         n, total = con.execute("SELECT n_chunks, total_length FROM qa_meta").fetchone()
-        assert (n, total) == con.execute("SELECT count(*), coalesce(sum(length), 0) FROM qa_chunks").fetchone()
+        assert (n, total) == con.execute("SELECT count(*), coalesce(sum(length), 0) FROM qa_bm25").fetchone()
+        assert n == con.execute("SELECT count(*) FROM qa_chunks").fetchone()[0]
     index = open_index(uri)
     try:
         for article in index.articles():
@@ -127,7 +128,7 @@ def test_injection_strings_are_only_values(pg_uri: str, tmp_path: Path) -> None:
     assistant.index.close()
     with psycopg.connect(pg_uri) as con:
         tables = {r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'qa_%'")}
-        assert tables == {"qa_meta", "qa_articles", "qa_chunks", "qa_terms"}
+        assert tables == {"qa_meta", "qa_articles", "qa_chunks", "qa_bm25", "qa_terms"}
         assert con.execute("SELECT count(*) FROM qa_articles").fetchone()[0] == 3 + len(INJECTIONS)
 
 

@@ -53,9 +53,12 @@ from .schema import (
     vector_literal,
 )
 
-_COPY = (
-    "COPY qa_chunks (article_id, chunk_id, start, stop, sentences, text, genre, outlet_key, authors_key, published, "
-    "embedding, lex, tf, length, avgdl, bm) FROM STDIN"
+_COPY_CHUNKS = (
+    "COPY qa_chunks (id, article_id, chunk_id, start, stop, sentences, text, genre, outlet_key, authors_key, "
+    "published, embedding) FROM STDIN"
+)
+_COPY_BM25 = (
+    "COPY qa_bm25 (id, article_id, genre, outlet_key, authors_key, published, lex, tf, length, avgdl, bm) FROM STDIN"
 )
 _UPSERT = (
     "INSERT INTO qa_articles (id, ord, text_hash, genre, outlet, outlet_key, authors, authors_key, published, data) "
@@ -66,7 +69,7 @@ _UPSERT = (
 )
 # Every chunk's BM25 weights recomputed from its stored term counts with one average length, in SQL.
 _REWEIGHT = (
-    "UPDATE qa_chunks c SET avgdl = %(a)s, bm = coalesce((SELECT '{' || string_agg(u.t::text || ':' || "
+    "UPDATE qa_bm25 c SET avgdl = %(a)s, bm = coalesce((SELECT '{' || string_agg(u.t::text || ':' || "
     "(u.f / (u.f + %(k1)s * (1 - %(b)s + %(b)s * c.length / %(a)s)))::text, ',' ORDER BY u.t) || '}/' || %(dim)s "
     "FROM unnest(c.lex, c.tf) AS u(t, f)), '{}/' || %(dim)s)::sparsevec WHERE c.avgdl <> %(a)s"
 )
@@ -211,7 +214,7 @@ class _Build:
         """The average chunk length the new chunks are weighted with: the stored one, unless the build will move
         it by more than REWEIGHT_DRIFT, in which case the length it will have when this build is done."""
         gone_n, gone_len = self.con.execute(
-            "SELECT count(*), coalesce(sum(length), 0) FROM qa_chunks WHERE article_id = ANY(%s)", (replaced,)
+            "SELECT count(*), coalesce(sum(length), 0) FROM qa_bm25 WHERE article_id = ANY(%s)", (replaced,)
         ).fetchone()
         n = meta.n_chunks - int(gone_n) + len(tokens)
         total = meta.total_length - int(gone_len) + sum(len(t) for t in tokens)
@@ -272,25 +275,39 @@ class _Build:
             con.cursor().executemany(_UPSERT, [_article_row(a, order[a.id], hashes[a.id]) for a in articles])
             ids = self._ids({t for c in counts for t in c})
             by_id = {a.id: a for a in articles}
-            with con.cursor().copy(_COPY) as copy:
-                for chunk, count, vector in zip(chunks, counts, vectors, strict=True):
+            rows = [
+                r[0]
+                for r in con.execute(
+                    "SELECT nextval(pg_get_serial_sequence('qa_chunks', 'id')) FROM generate_series(1, %s)",
+                    (len(chunks),),
+                ).fetchall()
+            ]
+            with con.cursor().copy(_COPY_CHUNKS) as copy:
+                for row, chunk, vector in zip(rows, chunks, vectors, strict=True):
                     a = by_id[chunk.article_id]
-                    lex = sorted((ids[t], f) for t, f in count.items())
-                    length = sum(count.values())
-                    weights = {i: doc_weight(f, length, avgdl) for i, f in lex}
                     copy.write_row(
                         (
+                            row,
                             a.id,
                             chunk.id,
                             chunk.start,
                             chunk.end,
                             json.dumps(chunk.sentences),
                             chunk.text,
-                            a.genre,
-                            (a.outlet or "").casefold() or None,
-                            authors_key(a.authors),
-                            a.published,
+                            *_filter_columns(a),
                             vector_literal(vector),
+                        )
+                    )
+            with con.cursor().copy(_COPY_BM25) as copy:
+                for row, chunk, count in zip(rows, chunks, counts, strict=True):
+                    lex = sorted((ids[t], f) for t, f in count.items())
+                    length = sum(count.values())
+                    weights = {i: doc_weight(f, length, avgdl) for i, f in lex}
+                    copy.write_row(
+                        (
+                            row,
+                            chunk.article_id,
+                            *_filter_columns(by_id[chunk.article_id]),
                             [i for i, _ in lex],
                             [f for _, f in lex],
                             length,
@@ -308,8 +325,9 @@ class _Build:
         """Delete the chunks of these articles, taking their terms out of the document frequencies; returns how
         many chunks and how many terms in all went."""
         rows = self.con.execute(
-            "DELETE FROM qa_chunks WHERE article_id = ANY(%s) RETURNING lex, length", (article_ids,)
+            "DELETE FROM qa_bm25 WHERE article_id = ANY(%s) RETURNING lex, length", (article_ids,)
         ).fetchall()
+        self.con.execute("DELETE FROM qa_chunks WHERE article_id = ANY(%s)", (article_ids,))
         self._df(Counter(t for lex, _ in rows for t in lex), -1)
         return len(rows), sum(int(n) for _, n in rows)
 
@@ -397,6 +415,11 @@ class _Build:
             reweighted=reweighted,
             warnings=warnings,
         )
+
+
+def _filter_columns(a: Article) -> tuple[object, ...]:
+    """genre, outlet_key, authors_key, published: what the filters of both legs read."""
+    return (a.genre, (a.outlet or "").casefold() or None, authors_key(a.authors), a.published)
 
 
 def _article_row(a: Article, ord_: int, digest: str) -> tuple[object, ...]:

@@ -18,7 +18,7 @@ from ..backend import ArticleMeta, redact
 from ..index import Looked, Manifest
 from ..sparse import tokenize
 from .filters import condition
-from .schema import check_meta, connect, failure, idf, read_meta, sparse_literal, vector_literal
+from .schema import COMMON_TERM_SHARE, check_meta, connect, failure, idf, read_meta, sparse_literal, vector_literal
 
 POOL_SIZE = 4
 _CHUNK_COLUMNS = "id, chunk_id, article_id, start, stop, sentences, text, published"
@@ -27,7 +27,7 @@ _CHUNK_COLUMNS = "id, chunk_id, article_id, start, stop, sentences, text, publis
 class PgIndex:
     """An index in a PostgreSQL database, opened for searching; safe to share between threads."""
 
-    def __init__(self, uri: str, manifest: Manifest, pool: Any, ef_search: int = 100) -> None:
+    def __init__(self, uri: str, manifest: Manifest, pool: Any, ef_search: int = 200) -> None:
         self.uri = uri
         self.manifest = manifest
         self.ef_search = ef_search
@@ -39,7 +39,7 @@ class PgIndex:
         return redact(self.uri)
 
     @classmethod
-    def open(cls, uri: str, model: str | None = None, replica: str | None = None, ef_search: int = 100) -> PgIndex:
+    def open(cls, uri: str, model: str | None = None, replica: str | None = None, ef_search: int = 200) -> PgIndex:
         """Open the index in `uri`, checking its metadata row; searches go to `replica` when given."""
         from psycopg_pool import ConnectionPool
 
@@ -92,27 +92,34 @@ class PgIndex:
         return out
 
     def bm25_search(self, queries: list[str], k: int, filters: Filters | None = None) -> list[list[tuple[int, float]]]:
-        """The best `k` chunks by BM25 for each query: the chunks sharing a term (GIN), by sparse inner product."""
+        """The best `k` chunks by BM25 for each query: the chunks sharing a term (GIN), by sparse inner product.
+        Terms in more than COMMON_TERM_SHARE of the chunks don't choose candidates unless they must (see there)."""
         if k <= 0:
             raise ValueError(f"k must be > 0, got {k}")
         where, args = condition(filters, "chunks")
         sql = (
-            "SELECT id, -(bm <#> %s::sparsevec) FROM qa_chunks WHERE lex && %s::integer[]"
+            "SELECT id, -(bm <#> %s::sparsevec) FROM qa_bm25 WHERE lex && %s::integer[]"
             f"{where} ORDER BY bm <#> %s::sparsevec LIMIT %s"
         )
         out: list[list[tuple[int, float]]] = []
         for tokens in tokenize(queries):
-            weights = self._query_weights(Counter(tokens))
-            if not weights:
+            terms = self._query_terms(Counter(tokens))
+            if not terms:
                 out.append([])
                 continue
+            weights = {i: w for i, (w, _) in terms.items()}
             literal = sparse_literal(weights)
-            rows = self._run(sql, [literal, sorted(weights), *args, literal, k])
+            rare = sorted(i for i, (_, common) in terms.items() if not common)
+            bound = sum(w for w, common in terms.values() if common)
+            rows = self._run(sql, [literal, rare, *args, literal, k]) if rare and bound else []
+            if not rows or len(rows) < k or float(rows[-1][1]) < bound:
+                rows = self._run(sql, [literal, sorted(weights), *args, literal, k])
             out.append([(int(r), float(s)) for r, s in rows if s > 0])
         return out
 
-    def _query_weights(self, counts: Counter[str]) -> dict[int, float]:
-        """Term id -> IDF times the term's count in the question, for the terms the index holds."""
+    def _query_terms(self, counts: Counter[str]) -> dict[int, tuple[float, bool]]:
+        """Term id -> (IDF times the term's count in the question, whether the term is common), for the terms the
+        index holds."""
         if not counts:
             return {}
         rows = self._run(
@@ -120,7 +127,10 @@ class PgIndex:
             "WHERE t.term = ANY(%s) AND t.df > 0",
             [list(counts)],
         )
-        return {int(i): idf(int(df), int(n)) * counts[str(term)] for term, i, df, n in rows}
+        return {
+            int(i): (idf(int(df), int(n)) * counts[str(term)], int(df) > COMMON_TERM_SHARE * int(n))
+            for term, i, df, n in rows
+        }
 
     def lookup(self, rows: list[int], vector: np.ndarray | None = None) -> dict[int, Looked]:
         """The chunks of `rows` still in the index, with their similarity to `vector`."""

@@ -5,9 +5,11 @@ Tables (all named qa_*, so the index can share a database):
   the files of the last completed build) and the running BM25 statistics (chunks, total length, and the average
   length the stored weights were computed with).
 - qa_articles: metadata columns for filtering and the whole article as JSON.
-- qa_chunks: offsets into their article, the text, the article's filter columns (so both search legs filter on
-  this table alone), the embedding (vector(dim), HNSW by inner product), the chunk's BM25 terms (lex: term ids,
-  GIN-indexed; tf: their counts; length) and `bm`, its BM25 document weights as a sparsevec.
+- qa_chunks: offsets into their article, the text, the embedding (vector(dim), HNSW by inner product) and the
+  article's filter columns, so the dense leg filters on this table alone.
+- qa_bm25: one narrow row per chunk (same id) for the BM25 leg: its terms (lex: term ids, GIN-indexed; tf: their
+  counts; length), `bm`, its BM25 document weights as a sparsevec, and the filter columns again. Narrow, so a
+  question whose words are in a third of the chunks reads a few thousand pages, not every chunk's vector.
 - qa_terms: each term's id and document frequency (chunks holding it).
 
 BM25 splits as bm25s's "lucene" variant does: a chunk stores tf / (tf + k1 (1 - b + b dl / avgdl)) per term; a
@@ -71,7 +73,15 @@ CREATE TABLE IF NOT EXISTS qa_chunks (
     outlet_key text,
     authors_key text NOT NULL,
     published date,
-    embedding vector({dim}) NOT NULL,
+    embedding vector({dim}) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS qa_bm25 (
+    id bigint PRIMARY KEY REFERENCES qa_chunks(id) ON DELETE CASCADE,
+    article_id text NOT NULL,
+    genre text NOT NULL,
+    outlet_key text,
+    authors_key text NOT NULL,
+    published date,
     lex integer[] NOT NULL,
     tf integer[] NOT NULL,
     length integer NOT NULL,
@@ -83,7 +93,8 @@ CREATE TABLE IF NOT EXISTS qa_terms (
     term text NOT NULL UNIQUE,
     df integer NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS qa_chunks_lex ON qa_chunks USING gin (lex);
+CREATE INDEX IF NOT EXISTS qa_bm25_lex ON qa_bm25 USING gin (lex);
+CREATE INDEX IF NOT EXISTS qa_bm25_article ON qa_bm25 (article_id);
 CREATE INDEX IF NOT EXISTS qa_chunks_article ON qa_chunks (article_id);
 CREATE INDEX IF NOT EXISTS qa_chunks_genre ON qa_chunks (genre);
 CREATE INDEX IF NOT EXISTS qa_chunks_outlet ON qa_chunks (outlet_key);
@@ -183,6 +194,13 @@ def check_meta(meta: Meta | None, uri: str, model: str | None = None) -> Meta:
             "build with that model or into an empty database"
         )
     return meta
+
+
+# Query terms in more than this share of the chunks ("new", "year") are left out of the GIN match that finds the
+# candidates (they still count in every score). Exact: a chunk holding only such terms scores less than the sum of
+# their IDFs (a document weight is below 1), so when the k-th candidate scores at least that, none is missed;
+# otherwise the search is run again with every term.
+COMMON_TERM_SHARE = 0.05
 
 
 def idf(df: int, n: int) -> float:
