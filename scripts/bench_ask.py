@@ -3,7 +3,9 @@
 Usage: python scripts/bench_ask.py [--index DIR|URI] [--corpus FILE.jsonl] [--questions N] [--threads N]
                                   [--as-of YYYY-MM-DD]
 Without --index, an index of ../shared/data/news_corpus/sample_5k.jsonl is built (or reused) in .qa-cache/.
-Questions: the news_qa dev questions, then article titles of the index, up to N. Prints figures; asserts nothing.
+Questions: the news_qa dev questions, then article titles of the index, up to N. Each is asked with and without
+corroboration (interleaved); `corroboration_ms_p50` is the median of the per-question difference. Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -64,20 +66,34 @@ def main() -> None:
     qs = questions(assistant, args.questions)
     for q in qs[:5]:  # warm-up: first calls allocate
         assistant.ask(q)
-    floor, total = [], []
+    floor, total, plain, extra = [], [], [], []
     embedder, index = assistant.retriever.embedder, assistant.index
-    for q in qs:
+    # The same index and settings with every quote's corroboration left out: what corroboration costs.
+    uncorroborated = Assistant(
+        index, embedder, settings.model_copy(update={"corroborate": False}), reader=assistant.builder.reader
+    )
+    for i, q in enumerate(qs):
         start = time.perf_counter()
         index.dense_search(embedder.embed([q]), settings.fusion_depth)
         floor.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        assistant.ask(q, as_of=args.as_of)
-        total.append((time.perf_counter() - start) * 1000)
+        pair = []
+        for a in (assistant, uncorroborated) if i % 2 else (uncorroborated, assistant):
+            start = time.perf_counter()
+            a.ask(q, as_of=args.as_of)
+            pair.append(((time.perf_counter() - start) * 1000, a is assistant))
+        with_c = next(ms for ms, c in pair if c)
+        without = next(ms for ms, c in pair if not c)
+        total.append(with_c)
+        plain.append(without)
+        extra.append(with_c - without)
     report = {
         "index_chunks": index.manifest.chunks,
         "questions": len(qs),
         "ask_ms_p50": round(statistics.median(total), 1),
         "ask_ms_p95": round(pct(total, 95), 1),
+        "ask_uncorroborated_ms_p50": round(statistics.median(plain), 1),
+        "ask_uncorroborated_ms_p95": round(pct(plain, 95), 1),
+        "corroboration_ms_p50": round(statistics.median(extra), 1),
         "floor_ms_p50": round(statistics.median(floor), 1),
         "floor_ms_p95": round(pct(floor, 95), 1),
         "torch_threads": __import__("torch").get_num_threads(),
