@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from .answers.choose import AnswerBuilder
-from .answers.corroborate import Corroborator, source_key
+from .answers.corroborate import ANSWER_LEGS, LEGS, Corroborator, source_key
 from .answers.reader import Reader
 from .answers.sources import source_of
 from .answers.templates import (
@@ -253,7 +253,8 @@ class Assistant:
         if not self.settings.corroborate or not answer.quotes:
             return answer
         spans = [(articles[q.article_id], q.start, q.end) for q in answer.quotes]
-        found = self.corroborator.corroborate(spans, pool)
+        # With a question's hits, they stand in for the dense leg (see answers/corroborate.py).
+        found = self.corroborator.corroborate(spans, pool, legs=ANSWER_LEGS if pool else LEGS)
         quotes = tuple(q.model_copy(update={"corroboration": c}) for q, c in zip(answer.quotes, found, strict=True))
         return answer.model_copy(update={"quotes": quotes})
 

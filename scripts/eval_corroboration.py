@@ -1,7 +1,8 @@
 """Precision and recall of corroboration on a gold set: `agrees`, `differs` (and their figures), `single_source`
 and near-copies. Prints one JSON object.
 
-Usage: python scripts/eval_corroboration.py [CORPUS_DIR ...] [--index DIR|URI] [--model NAME] [--failures]
+Usage: python scripts/eval_corroboration.py [CORPUS_DIR ...] [--index DIR|URI] [--model NAME] [--legs dense,bm25]
+       [--failures]
 
 A corpus folder holds `articles.jsonl` and `gold.jsonl` (tests/data/corroboration/README.md describes the format):
 each gold line is a span (an exact sentence of an article) with the sentences of other articles that agree with
@@ -22,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from qa.answers.corroborate import LEGS, Leg  # noqa: E402
 from qa.assistant import Assistant  # noqa: E402
 from qa.config import Settings  # noqa: E402
 from qa.evaluation.gold import cache_dir_for  # noqa: E402
@@ -43,8 +45,8 @@ def _prf(tp: int, predicted: int, gold: int) -> dict[str, Any]:
     }
 
 
-def evaluate(assistant: Assistant, gold: list[dict[str, Any]]) -> dict[str, Any]:
-    """Score every gold span."""
+def evaluate(assistant: Assistant, gold: list[dict[str, Any]], legs: tuple[Leg, ...] = LEGS) -> dict[str, Any]:
+    """Score every gold span, with candidates from `legs` only."""
     counts = {k: [0, 0, 0] for k in ("agrees", "differs", "single_source", "copies")}
     figures_right = figures_total = 0
     failures = []
@@ -55,7 +57,7 @@ def evaluate(assistant: Assistant, gold: list[dict[str, Any]]) -> dict[str, Any]
         start = article.text.find(g["span"])
         if start < 0:
             raise SystemExit(f"gold span not in article {g['article_id']}: {g['span'][:60]!r}")
-        found = assistant.corroborate(article.id, start, start + len(g["span"]))
+        found = assistant.corroborator.corroborate([(article, start, start + len(g["span"]))], legs=legs)[0]
         wrong = False
         for relation in ("agrees", "differs"):
             want = []
@@ -126,7 +128,15 @@ def main() -> None:
     ap.add_argument("--index", type=location, default=None)
     ap.add_argument("--model", default=None, help="embedding model (default: the shipped one)")
     ap.add_argument("--failures", action="store_true", help="list the spans judged wrongly")
+    ap.add_argument(
+        "--legs",
+        default="dense,bm25",
+        help="candidate sources, comma-separated: dense (the span's embedding), bm25 (its words); default both",
+    )
     args = ap.parse_args()
+    legs = tuple(x.strip() for x in args.legs.split(",") if x.strip())
+    if not legs or set(legs) - {"dense", "bm25"}:
+        ap.error(f"--legs takes dense and/or bm25, got {args.legs!r}")
     settings = Settings(**({"model": args.model} if args.model else {}))
     results = {}
     for corpus in args.corpora:
@@ -135,7 +145,7 @@ def main() -> None:
         build_index(paths, where, settings)
         assistant = Assistant.load(where, settings)
         gold = [json.loads(x) for x in (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-        result = evaluate(assistant, gold)
+        result = {"legs": list(legs)} | evaluate(assistant, gold, legs)  # type: ignore[arg-type]
         if not args.failures:
             result.pop("failures")
         shown = corpus.resolve()

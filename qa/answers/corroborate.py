@@ -1,9 +1,12 @@
 """Who else says so: for a span of one article, the sentences of other articles that state the same fact, or give
 another figure for the same quantity. From the index alone, with fixed rules; no language model.
 
-Candidates are the sentences of the chunks nearest the span: dense neighbours of the span's embedding and BM25
-matches of its words (plus, for a quote of an answer, the chunks retrieved for the question). Each candidate
-sentence of another article is compared with the span:
+Candidates are the sentences of the chunks nearest the span, from up to three legs (LEGS): dense neighbours of the
+span's embedding, BM25 matches of its words, and for a quote of an answer the chunks already retrieved for the
+question (its pool). For an answer's quotes the pool stands in for the dense leg (ANSWER_LEGS: the question's own
+dense and BM25 hits are about the same fact, and an agreeing sentence must share half the span's words, which the
+BM25 leg finds), which saves an embedding search per answer; `scripts/eval_corroboration.py --legs` measures what
+each leg adds. Each candidate sentence of another article is compared with the span:
 
 - words: the share of the span's content words (BM25 tokens) the candidate holds, names and numbers weighing
   double (KEY_WEIGHT): the fact's key names and numbers must be there;
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -35,7 +38,7 @@ from ..search.backend import SearchBackend
 from ..search.chunk import sentence_spans
 from ..search.embed import Embedder
 from ..search.sparse import base_forms, stem, tokenize
-from .figures import Figure, figures, same_quantity, same_value
+from .figures import CURRENCIES, Figure, figures, same_quantity, same_value
 from .names import key_terms
 from .templates import fragment_url
 
@@ -45,12 +48,23 @@ DEPTH = 20
 KEY_WEIGHT = 2.0
 AGREE_COVERAGE = 0.5
 DIFFER_COVERAGE = 0.3
+# A differing figure without a shared name needs a chunk this near in meaning.
+DIFFER_SIMILARITY = 0.5
+# A candidate that gives the span's figure needs this share of its weighted words.
+ANCHORED_COVERAGE = 0.25
+# A figure this large (and not a round hundred) is particular enough to anchor a fact whatever it counts.
+ANCHOR_VALUE = 13
 MIN_SIMILARITY = 0.35
 # Sentences sharing this share of their words are one sentence twice.
 NEAR_COPY = 0.8
 # Articles sharing this share of their sentences (of the shorter one) are one story twice.
 COPY_SHARE = 0.5
 MAX_SUPPORTS = 5
+# Where candidates come from: "dense" (the span's embedding), "bm25" (its words), "pool" (the caller's hits).
+Leg = Literal["dense", "bm25", "pool"]
+LEGS: tuple[Leg, ...] = ("dense", "bm25", "pool")
+# The legs for an answer's quotes, whose pool holds the question's dense and BM25 hits.
+ANSWER_LEGS: tuple[Leg, ...] = ("bm25", "pool")
 
 
 class _Span(NamedTuple):
@@ -70,7 +84,7 @@ class _Verdict(NamedTuple):
     figures: tuple[str, str] | None
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16384)
 def _words(text: str) -> frozenset[str]:
     return frozenset(base_forms(tokenize([text])[0]))
 
@@ -101,10 +115,14 @@ class Corroborator:
         self.embedder = embedder
 
     def corroborate(
-        self, spans: Sequence[tuple[Article, int, int]], pool: Sequence[Hit] = (), vectors: np.ndarray | None = None
+        self,
+        spans: Sequence[tuple[Article, int, int]],
+        pool: Sequence[Hit] = (),
+        vectors: np.ndarray | None = None,
+        legs: Sequence[Leg] = LEGS,
     ) -> list[Corroboration]:
         """The corroboration of each (article, start, end) span; `pool` adds chunks already retrieved (a question's
-        hits), `vectors` are the spans' embeddings when the caller has them."""
+        hits), `vectors` are the spans' embeddings when the caller has them, `legs` the candidate sources used."""
         if not spans:
             return []
         for article, start, end in spans:
@@ -112,10 +130,14 @@ class Corroborator:
                 raise QAError(f"span {start}-{end} is not a passage of article {article.id}")
         parsed = [_span(a, s, e) for a, s, e in spans]
         texts = [p.text for p in parsed]
+        unknown = set(legs) - set(LEGS)
+        if unknown:
+            raise QAError(f"unknown corroboration legs {sorted(unknown)}; choose from {list(LEGS)}")
         vectors = self.embedder.embed(texts) if vectors is None else vectors
-        dense = self.index.dense_search(vectors, DEPTH)
-        sparse = self.index.bm25_search(texts, DEPTH)
-        pooled = [h.row for h in pool]
+        none: list[list[tuple[int, float]]] = [[] for _ in texts]
+        dense = self.index.dense_search(vectors, DEPTH) if "dense" in legs else none
+        sparse = self.index.bm25_search(texts, DEPTH) if "bm25" in legs else none
+        pooled = [h.row for h in pool] if "pool" in legs else []
         out = []
         for i, span in enumerate(parsed):
             rows = list(dict.fromkeys([r for r, _ in dense[i]] + [r for r, _ in sparse[i]] + pooled))
@@ -133,13 +155,10 @@ class Corroborator:
                 candidates.setdefault(
                     (chunk.article_id, s, e), (chunk.text[s - chunk.start : e - chunk.start], similarity)
                 )
-        keys = list(candidates)
-        tokens = tokenize([candidates[k][0] for k in keys]) if keys else []
         best: dict[str, tuple[_Verdict, int, int, str]] = {}
         copy_candidates: set[str] = set()
-        for (aid, s, e), toks in zip(keys, tokens, strict=True):
-            text, similarity = candidates[(aid, s, e)]
-            words = frozenset(base_forms(toks))
+        for (aid, s, e), (text, similarity) in candidates.items():
+            words = _words(text)  # cached: the same sentences come back question after question
             if _near_copy(span.words, words):
                 copy_candidates.add(aid)
             verdict = _compare(span, text, words, similarity)
@@ -215,26 +234,47 @@ def _coverage(span: _Span, words: frozenset[str]) -> float:
     return held / total if total else 0.0
 
 
+def _anchored(span: _Span, theirs: list[Figure]) -> bool:
+    """Whether the candidate gives one of the span's figures: the same value counting the same thing, or a value
+    too particular to meet by chance (ANCHOR_VALUE or more, not a round hundred) counting anything."""
+    return any(
+        same_value(a, b)
+        and (
+            same_quantity(a, b)
+            or (a.value >= ANCHOR_VALUE and a.value % 100 != 0)
+            or len(a.unit & {"%", *CURRENCIES}) > 0
+        )
+        for a in span.figures
+        for b in theirs
+    )
+
+
 def _compare(span: _Span, text: str, words: frozenset[str], similarity: float) -> _Verdict | None:
     """How a candidate sentence relates to the span: agrees, differs, or nothing (None)."""
     if similarity < MIN_SIMILARITY or not span.words:
         return None
     coverage = _coverage(span, words)
-    if coverage < DIFFER_COVERAGE:
+    if coverage < min(DIFFER_COVERAGE, ANCHORED_COVERAGE):
         return None
     names_held = len(span.names & words)
     theirs = figures(text)
     pairs = [(a, b) for a in span.figures for b in theirs if same_quantity(a, b)]
     equal = [(a, b) for a, b in pairs if same_value(a, b)]
     differing = [(a, b) for a, b in pairs if not same_value(a, b) and not any(same_value(a, y) for _, y in pairs)]
-    if differing and not equal and (not span.names or names_held >= 1):
-        a, b = differing[0]
-        return _Verdict("differs", coverage + similarity, (a.text, b.text))
+    if differing and not equal:
+        # The same counted thing with another number: about the same event when enough words or a name are shared.
+        if coverage >= DIFFER_COVERAGE and (not span.names or names_held >= 1 or similarity >= DIFFER_SIMILARITY):
+            a, b = differing[0]
+            return _Verdict("differs", coverage + similarity, (a.text, b.text))
+        return None
     if differing:
         return None  # the same quantity with a different number too: not a plain agreement
+    if span.figures:
+        # The span's fact is a figure: the candidate must give it (another figure for it would differ above); the
+        # figure anchors the fact, so fewer of the other words need to be shared.
+        if not _anchored(span, theirs) or coverage < ANCHORED_COVERAGE:
+            return None
+        return _Verdict("agrees", coverage + similarity, None)
     if coverage < AGREE_COVERAGE or (span.names and names_held * 2 < len(span.names)):
-        return None
-    if span.figures and not equal:
-        # The span's fact is a figure: the candidate must give it (another figure for it would differ above).
         return None
     return _Verdict("agrees", coverage + similarity, None)

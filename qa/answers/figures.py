@@ -27,6 +27,7 @@ _SCALES = {
     "tn": 1e12,
 }
 _CURRENCY_SIGNS = {"€": "euro", "$": "dollar", "£": "pound", "¥": "yen", "₼": "manat", "₽": "rouble"}
+CURRENCIES = frozenset(_CURRENCY_SIGNS.values())
 _CURRENCY_WORDS = {
     "euro": "euro",
     "euros": "euro",
@@ -52,11 +53,21 @@ _WORD_NUMBERS = {
     "ten": 10,
     "eleven": 11,
     "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
     "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
     "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
     "hundred": 100,
     "dozen": 12,
 }
@@ -68,11 +79,33 @@ _FIGURE = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+# Abbreviated units, spelled out so that "85mm" counts what "85 millimetres" counts.
+_UNIT_ALIASES = {
+    "mm": "millimetre",
+    "cm": "centimetre",
+    "km": "kilometre",
+    "kms": "kilometre",
+    "kg": "kilogram",
+    "kgs": "kilogram",
+    "mi": "mile",
+    "ft": "feet",
+    "hrs": "hour",
+    "hr": "hour",
+    "mins": "minute",
+    "min": "minute",
+    "yrs": "year",
+    "sq": "square",
+    "ha": "hectare",
+    "mw": "megawatt",
+    "gw": "gigawatt",
+    "kw": "kilowatt",
+}
 # Words after a number that say nothing about what it counts.
 _SKIP = frozenset(
     "a an the of and or to in on at by for from than more less about around some nearly almost over under up "
     "just only roughly approximately least most per each were was are is be been had have has who which that "
-    "this these those its their his her new other some".split()
+    "this these those its their his her new other some through into across with as while after before during "
+    "since when where among between within without ahead behind".split()
 )
 _YEAR = re.compile(r"(1[6-9]|20)\d\d")
 
@@ -132,7 +165,7 @@ def figures(sentence: str) -> list[Figure]:
         else:
             after = _unit_after(sentence, m.end())
             currency = [_CURRENCY_WORDS[w.lower()] for w in after if w.lower() in _CURRENCY_WORDS]
-            unit = frozenset(currency) if currency else frozenset(stem(w) for w in after)
+            unit = frozenset(currency) if currency else frozenset(stem(_UNIT_ALIASES.get(w.lower(), w)) for w in after)
         if unit:
             begin = m.start("sign") if sign else m.start("num")
             hedge = _HEDGE.search(sentence, max(0, begin - 20), begin)

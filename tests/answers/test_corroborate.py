@@ -115,6 +115,21 @@ def test_bad_spans_are_errors(assistant: Assistant) -> None:
         assistant.corroborate("gaz", 10, 5)
 
 
+def test_legs_choose_where_candidates_come_from(assistant: Assistant) -> None:
+    article = assistant.article("gaz")
+    assert article is not None
+    span = [(article, *_span(assistant, "gaz", MARCH))]
+    corroborator = assistant.corroborator
+    words = {s.article_id for s in corroborator.corroborate(span, legs=("bm25",))[0].supports}
+    assert {"cou", "pla"} <= words  # the BM25 leg alone finds the sentences sharing the span's names and numbers
+    assert corroborator.corroborate(span, legs=("pool",))[0].supports == ()  # no pool given: nothing to judge
+    pool = assistant.retriever.rank([MARCH], "hybrid", 10)[0]
+    from_pool = {s.article_id for s in corroborator.corroborate(span, pool, legs=("pool",))[0].supports}
+    assert from_pool and from_pool <= {"cou", "pla", "opi"}
+    with pytest.raises(QAError, match="unknown corroboration legs"):
+        corroborator.corroborate(span, legs=("graph",))  # type: ignore[arg-type]
+
+
 def test_quotes_carry_their_corroboration_and_lines(assistant: Assistant) -> None:
     answer = assistant.ask("How many protesters marched against the tram fare rise?")
     assert answer.quotes and all(q.corroboration is not None for q in answer.quotes)

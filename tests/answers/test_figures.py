@@ -51,3 +51,17 @@ def test_same_quantity_and_same_value() -> None:
     [m1] = figures("a grant of €1.2 million")
     [m2] = figures("a grant of 1,200,000 euros")
     assert same_quantity(m1, m2) and same_value(m1, m2)
+
+
+def test_spelled_numbers_and_abbreviated_units_count_the_same_thing() -> None:
+    [a] = figures("Hestia Marlow won by 14 votes.")
+    [b] = figures("The recount left her fourteen votes ahead.")
+    assert same_quantity(a, b) and same_value(a, b)
+    [mm] = figures("The gauge recorded 85mm of rain.")
+    [spelled] = figures("Forecasters said 85 millimetres of rain fell.")
+    assert same_quantity(mm, spelled) and same_value(mm, spelled)
+    [km] = figures("a 4 km stretch of shore")
+    [word] = figures("a four-kilometre stretch of shore")
+    assert same_quantity(km, word) and same_value(km, word)
+    [through] = figures("a diversion of nineteen kilometres through Ashby Cross")
+    assert through.unit == {"kilometr"}  # a preposition after the unit is not what it counts
