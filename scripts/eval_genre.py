@@ -2,25 +2,32 @@
 
 Prints, for each set, the share labelled correctly (the opinion family counts as opinion):
 - opinion_vs_news_dev as published (minus its `genre` answer key) and with every genre cue stripped;
-- editorials_dev (expected: opinion family) and news_reports_dev (expected: news), minus their genre fields.
-Usage: python scripts/eval_genre.py [--errors N]
+- editorials_dev (expected: opinion family) and news_reports_dev (expected: news), minus their genre fields;
+- squad2 paragraphs (Wikipedia, neither reporting nor argument): the share labelled opinion family and unknown, on
+  the titles the shipped model never saw (scripts/genre_data.squad_split) and on all of them;
+- the speed of labelling cue-less articles (articles per second, opinion_vs_news_dev stripped, after warm-up).
+`--classifier style` measures the earlier style-only classifier instead (the baseline), in the same way.
+Usage: python scripts/eval_genre.py [--errors N] [--classifier text|style] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-from genre_data import DATA, read_jsonl, strip_cues, without_label  # noqa: E402
+from genre_data import DATA, read_jsonl, squad_split, strip_cues, without_label  # noqa: E402
 
 from qa.ingest.genre import classify  # noqa: E402
 from qa.ingest.readers.base import Sink  # noqa: E402
 from qa.ingest.readers.fields import record_to_draft  # noqa: E402
+from qa.ingest.textclf import TextClassifier, load_classifier  # noqa: E402
 from qa.models import OPINION_FAMILY  # noqa: E402
 
 Record = dict[str, object]
@@ -31,7 +38,9 @@ def family(genre: str) -> str:
     return "opinion" if genre in OPINION_FAMILY else genre
 
 
-def score(name: str, prepare: Callable[[Record], Record], expected: str | None, show: int) -> float:
+def score(
+    name: str, prepare: Callable[[Record], Record], expected: str | None, show: int, style: TextClassifier | None
+) -> float:
     """Label every record of one set; print and return the accuracy."""
     right, total, seen = 0, 0, Counter[str]()
     for rec in read_jsonl(DATA / "genre" / name):
@@ -39,7 +48,7 @@ def score(name: str, prepare: Callable[[Record], Record], expected: str | None, 
         draft = record_to_draft(prepare(rec), name, None, Sink())
         if draft is None:
             continue
-        decision = classify(draft.signals)
+        decision = classify(draft.signals, model=style)
         got = family(decision.genre)
         seen[got] += 1
         total += 1
@@ -52,17 +61,61 @@ def score(name: str, prepare: Callable[[Record], Record], expected: str | None, 
     return acc
 
 
+def squad(style: TextClassifier | None, titles: set[str] | None) -> dict[str, float | int]:
+    """Shares of squad2 paragraphs (of `titles`, all without) labelled opinion family and unknown."""
+    seen = Counter[str]()
+    for rec in read_jsonl(DATA / "squad2" / "paragraphs.jsonl"):
+        if titles is not None and rec["title"] not in titles:
+            continue
+        draft = record_to_draft({"id": rec["id"], "title": rec["title"], "text": rec["text"]}, "squad2", None, Sink())
+        if draft is not None:
+            seen[family(classify(draft.signals, model=style).genre)] += 1
+    total = sum(seen.values())
+    return {
+        "paragraphs": total,
+        "opinion": round(seen["opinion"] / total, 3),
+        "unknown": round(seen["unknown"] / total, 3),
+    }
+
+
+def speed(style: TextClassifier | None) -> float:
+    """Cue-less articles labelled per second (opinion_vs_news_dev with its cues stripped)."""
+    drafts = [
+        d
+        for rec in read_jsonl(DATA / "genre" / "opinion_vs_news_dev.jsonl")
+        if (d := record_to_draft(strip_cues(rec), "speed", None, Sink())) is not None
+    ]
+    classify(drafts[0].signals, model=style)  # warm-up: loads the encoder
+    t0 = time.perf_counter()
+    for d in drafts:
+        classify(d.signals, model=style)
+    return len(drafts) / (time.perf_counter() - t0)
+
+
 def main() -> None:
-    """Run the four measurements."""
+    """Run the measurements."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--errors", type=int, default=0, help="print up to N misses per set")
+    ap.add_argument("--classifier", choices=("text", "style"), default="text", help="style: the earlier baseline")
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
-    score("opinion_vs_news_dev.jsonl", without_label, None, args.errors)
-    score("opinion_vs_news_dev.jsonl", strip_cues, None, args.errors)
-    score("editorials_dev.jsonl", without_label, "opinion", args.errors)
-    score("news_reports_dev.jsonl", without_label, "news", args.errors)
+    style = load_classifier() if args.classifier == "style" else None
+    figures: dict[str, object] = {"classifier": args.classifier}
+    figures["as_published"] = score("opinion_vs_news_dev.jsonl", without_label, None, args.errors, style)
+    figures["stripped"] = score("opinion_vs_news_dev.jsonl", strip_cues, None, args.errors, style)
+    figures["editorials"] = score("editorials_dev.jsonl", without_label, "opinion", args.errors, style)
+    figures["news_reports"] = score("news_reports_dev.jsonl", without_label, "news", args.errors, style)
+    _, held = squad_split()
+    figures["squad2_held_out_titles"] = squad(style, held)
+    figures["squad2_all"] = squad(style, None)
+    print(f"squad2 paragraphs, titles never trained on: {figures['squad2_held_out_titles']}")
+    print(f"squad2 paragraphs, all (half seen in training by the text model): {figures['squad2_all']}")
+    figures["cueless_articles_per_s"] = round(speed(style), 1)
+    print(f"cue-less articles labelled per second: {figures['cueless_articles_per_s']}")
+    if args.json:
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
 
 
 if __name__ == "__main__":

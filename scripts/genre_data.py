@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,3 +40,11 @@ def strip_cues(record: dict[str, object]) -> dict[str, object]:
     lines = str(out.get("text") or "").split("\n")
     out["text"] = "\n".join(line for line in lines if not _CUE_LINES.search(line))
     return out
+
+
+def squad_split(seed: int = 0) -> tuple[set[str], set[str]]:
+    """(titles trained on, titles held out) of squad2/paragraphs.jsonl: a seeded half each."""
+    titles = sorted({str(r["title"]) for r in read_jsonl(DATA / "squad2" / "paragraphs.jsonl")})
+    random.Random(seed).shuffle(titles)
+    half = len(titles) // 2
+    return set(titles[:half]), set(titles[half:])

@@ -7,7 +7,8 @@ from typing import cast
 from urllib.parse import urlparse
 
 from ..models import Genre, GenreDecision, GenreSignals
-from .textclf import FEATURES, TextClassifier, load_classifier, style_features
+from .genre_model import TextReader, text_reader
+from .textclf import FEATURES, TextClassifier, style_features
 
 # Label words as sites, feeds and schema.org spell them, mapped to our genres.
 _LABELS: dict[str, str] = {
@@ -166,10 +167,8 @@ def _section_desk_cues(signals: GenreSignals) -> list[tuple[str, str]]:
 
 
 def _style_decision(signals: GenreSignals, model: TextClassifier, threshold: float) -> GenreDecision:
-    body = signals.text
-    if len(body.split()) < _MIN_WORDS:
-        return GenreDecision(genre="unknown", evidence=("no genre cue, and too little text to judge its style",))
-    feats = style_features(body)
+    """The style rates alone (the earlier classifier, kept as the baseline: Settings.genre_classifier "style")."""
+    feats = style_features(signals.text)
     p = model.probability_of(feats)
     genre: Genre = "opinion" if p >= threshold else "news"
     sign = 1.0 if genre == "opinion" else -1.0
@@ -183,8 +182,21 @@ def _style_decision(signals: GenreSignals, model: TextClassifier, threshold: flo
     )
 
 
-def classify(signals: GenreSignals, threshold: float = 0.5, model: TextClassifier | None = None) -> GenreDecision:
-    """Decide the genre from the most trusted cue present; fall back to the text's style."""
+def _text_decision(signals: GenreSignals, reader: TextReader, threshold: float) -> GenreDecision:
+    """The trained text model (genre_model.py): opinion when P(opinion) reaches `threshold`, else the likelier of
+    reporting and neither."""
+    reading = reader.read(signals.text, threshold)
+    return GenreDecision(genre=cast(Genre, reading.genre), evidence=(reading.evidence(),))
+
+
+def classify(
+    signals: GenreSignals,
+    threshold: float = 0.5,
+    model: TextClassifier | None = None,
+    reader: TextReader | None = None,
+) -> GenreDecision:
+    """Decide the genre from the most trusted cue present; without one, from the text: the trained text model
+    (`reader`, the shipped one by default), or the style classifier when `model` is given."""
     url_strong, url_desk = _url_cues(signals.url)
     site = (
         [(g, f"site label '{signals.site_label}'")]
@@ -207,8 +219,22 @@ def classify(signals: GenreSignals, threshold: float = 0.5, model: TextClassifie
     ]
     cues = [cue for tier in tiers for cue in tier]
     if not cues:
-        return _style_decision(signals, model or load_classifier(), threshold)
+        if len(signals.text.split()) < _MIN_WORDS:
+            return GenreDecision(genre="unknown", evidence=("no genre cue, and too little text to judge its style",))
+        if model is not None:
+            return _style_decision(signals, model, threshold)
+        return _text_decision(signals, reader or _default_reader(), threshold)
     genre = cast(Genre, cues[0][0])
     agree = [text for g, text in cues if g == genre]
     other = [f"{text} (suggests {g}; outweighed)" for g, text in cues if g != genre]
     return GenreDecision(genre=genre, evidence=tuple(dict.fromkeys(agree + other)))
+
+
+_READER: TextReader | None = None
+
+
+def _default_reader() -> TextReader:
+    global _READER
+    if _READER is None:
+        _READER = text_reader()
+    return _READER

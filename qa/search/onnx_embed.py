@@ -94,6 +94,9 @@ def export(folder: Path, target: Path, quantized: bool) -> None:
 class OnnxEmbedder:
     """Embeds with ONNX Runtime on the CPU; `name` is the model's name with the encoder after an "@"."""
 
+    # Inputs are padded to a multiple of this many tokens (masked: the vectors are the same).
+    pad_multiple = 1
+
     def __init__(
         self,
         folder: Path,
@@ -129,7 +132,7 @@ class OnnxEmbedder:
         enc = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(enc[i].ids))
         rows = [
-            self._run(_batch([enc[i] for i in order[lo : lo + self.batch_size]]))
+            self._run(_batch([enc[i] for i in order[lo : lo + self.batch_size]], self.pad_multiple))
             for lo in range(0, len(order), self.batch_size)
         ]
         out = np.zeros((len(texts), rows[0].shape[1]), dtype=np.float32)
@@ -149,9 +152,9 @@ def _tokenizer(folder: Path) -> Tokenizer:
     return tokenizer
 
 
-def _batch(encodings: list[Encoding]) -> dict[str, np.ndarray]:
-    """The model inputs of some encodings, padded with zeros to the longest."""
-    width = max(len(e.ids) for e in encodings)
+def _batch(encodings: list[Encoding], multiple: int = 1) -> dict[str, np.ndarray]:
+    """The model inputs of some encodings, padded with zeros to the longest, rounded up to `multiple` tokens."""
+    width = -(-max(len(e.ids) for e in encodings) // multiple) * multiple
     ids = np.zeros((len(encodings), width), dtype=np.int64)
     mask = np.zeros_like(ids)
     types = np.zeros_like(ids)
@@ -179,7 +182,12 @@ def calibration_texts() -> list[str]:
 
 class OpenVinoEmbedder(OnnxEmbedder):
     """The ONNX export compiled by OpenVINO, with int8 weights and activations from NNCF's post-training
-    quantization (calibrated on calibration_texts(); bf16 where the CPU has it), cached like the ONNX export."""
+    quantization (calibrated on calibration_texts(); bf16 where the CPU has it), cached like the ONNX export.
+
+    OpenVINO prepares each new input shape on its first run, so widths are rounded up to 32 tokens: a question or a
+    few quoted sentences then reuse a handful of shapes (measured: 3 sentences in 26 ms instead of 47)."""
+
+    pad_multiple = 32
 
     def __init__(
         self, folder: Path, name: str, cache_dir: Path, batch_size: int = 16, threads: int | None = None

@@ -58,13 +58,29 @@ def base_forms(tokens: list[str]) -> list[str]:
     return [table.get(t, t) for t in tokens]
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, stop-word-free, stemmed tokens of each text."""
-    import bm25s
+# bm25s's tokenisation (scikit-learn's token pattern, its English stop words, then the stemmer), done here without
+# its per-call progress-bar machinery, which cost more than the work for the short texts of questions and sentences.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
-    cleaned = [_THOUSANDS.sub("", t) for t in texts]
-    tokens = bm25s.tokenize(cleaned, stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
-    return [list(t) for t in tokens]  # type: ignore[union-attr]
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem_lower(word: str) -> str:
+    return str(_stemmer().stemWord(word))
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stop-word-free, stemmed tokens of each text (as bm25s.tokenize with stopwords="en")."""
+    stop = _stopwords()
+    return [
+        [_stem_lower(w) for w in _TOKEN.findall(_THOUSANDS.sub("", t).lower()) if w not in stop] for t in texts
+    ]
 
 
 class SparseIndex:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from qa.errors import GenreModelError
 from qa.ingest.genre import classify, label_genre
+from qa.ingest.genre_model import load_text_model, windows
 from qa.ingest.textclf import load_classifier
 from qa.models import GenreSignals
 
@@ -21,6 +25,16 @@ NEWS_TEXT = (
     "the council. Council member Ruth Adams, who voted against the plan, told reporters on Wednesday that "
     "residents had not been consulted. A spokesperson for the developer said construction would take 14 months. "
     "The council said it received 212 written comments on the proposal, police said no arrests were made."
+)
+
+# Reference text (written for this test in an encyclopedia's manner): neither reporting nor argument.
+REFERENCE_TEXT = (
+    "The Varn is a river in the north of the region, about 140 kilometres long. It rises in the Kessel hills at "
+    "an altitude of 1,200 metres and flows south-east through a series of glacial lakes before it joins the Orre "
+    "near the town of Lindau. The river gives its name to the Varn valley, which was settled in the Bronze Age. "
+    "Its main tributaries are the Alde, the Sorne and the Mirebrook. The lower course was canalised in the 19th "
+    "century to carry timber and coal, and several of the original locks survive. The valley is known for its "
+    "limestone caves, which contain some of the oldest rock paintings in the area."
 )
 
 
@@ -90,12 +104,39 @@ def test_op_ed_mentioned_in_the_body_is_not_a_cue() -> None:
     assert not any("op-ed" in e for e in classify(GenreSignals(text=text)).evidence)
 
 
-def test_style_fallback_without_cues() -> None:
+def test_text_model_without_cues() -> None:
     opinion = classify(GenreSignals(text=OPINION_TEXT))
     news = classify(GenreSignals(text=NEWS_TEXT))
     assert (opinion.genre, news.genre) == ("opinion", "news")
-    assert opinion.evidence[0].startswith("no genre cue; the text's style scores")
-    assert load_classifier().probability(OPINION_TEXT) > 0.5 > load_classifier().probability(NEWS_TEXT)
+    assert opinion.evidence[0].startswith("no genre cue; the text reads as argument (")
+    assert news.evidence[0].startswith("no genre cue; the text reads as reporting (")
+    reference = classify(GenreSignals(text=REFERENCE_TEXT))
+    assert reference.genre == "unknown"
+    assert reference.evidence[0].startswith("no genre cue; the text reads as neither reporting nor argument (")
+
+
+def test_style_baseline_without_cues() -> None:
+    style = load_classifier()
+    opinion = classify(GenreSignals(text=OPINION_TEXT), model=style)
+    assert opinion.genre == "opinion" and opinion.evidence[0].startswith("no genre cue; the text's style scores")
+    assert style.probability(OPINION_TEXT) > 0.5 > style.probability(NEWS_TEXT)
+
+
+def test_a_damaged_text_model_names_its_file(tmp_path: Path) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text('{"classes": ["news", "opinion"], "coef": [[1.0]]}')
+    with pytest.raises(GenreModelError, match="model.json"):
+        load_text_model(bad)
+    bad.write_text("not json")
+    with pytest.raises(GenreModelError, match="model.json"):
+        load_text_model(bad)
+
+
+def test_windows_cover_start_end_and_middle() -> None:
+    text = " ".join(f"w{i}" for i in range(1000))
+    start, middle, end = windows(text, 100, 3)
+    assert start.split()[0] == "w0" and end.split()[-1] == "w999" and middle.split()[0] == "w450"
+    assert windows("a few words", 100, 3) == ["a few words"]
 
 
 def test_too_little_text_is_unknown() -> None:

@@ -1,0 +1,217 @@
+"""The cue-less genre classifier: what a text reads as (reporting, argument, or neither) when no cue decides.
+
+A linear model over two views of the text, trained by `scripts/train_genre.py` and shipped as JSON
+(`qa/data/genre_text_model.json`, no pickle):
+
+- the 22 style rates of `textclf.style_features` (reported speech, first person, modal verbs, quotations, ...),
+  standardised; they also give the evidence a reader sees;
+- the mean MiniLM embedding (the shipped all-MiniLM-L6-v2, the index's own encoder) of up to WINDOWS windows of
+  WINDOW_WORDS words at the start, middle and end of the text.
+
+The classes are "news" (reads as reporting), "opinion" (reads as argument) and "unknown" (neither: reference
+text, listings, transcripts). The embedder is loaded on the first cue-less article only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import GenreModelError, QAError
+from .textclf import FEATURES, style_features
+
+MODEL_FILE = "genre_text_model.json"
+# What each style rate is, in words a reader knows; "more" when the text has more of it than usual.
+_READABLE = {
+    "first_singular": "first person ('I', 'my')",
+    "first_plural": "'we' and 'our'",
+    "second_person": "addressing the reader ('you')",
+    "modal": "'should' and 'must'",
+    "reporting": "reported speech ('said', 'according to')",
+    "weekday": "weekdays",
+    "evaluative": "evaluative words",
+    "negation": "negations",
+    "contrast": "'but' and 'however'",
+    "stance_verb": "'think', 'believe', 'argue'",
+    "past_aux": "past tense",
+    "present_aux": "present tense",
+    "honorific": "titles ('Mr', 'Dr')",
+    "sources": "officials, police and statements",
+    "news_time": "'yesterday', 'this week'",
+    "exhortation": "calls to act ('we must', 'it is time')",
+    "demonstrative": "'this' and 'these'",
+    "questions": "questions",
+    "quotations": "quotations",
+    "digits": "figures",
+    "sentence_length": "long sentences",
+    "log_words": "length",
+}
+_READS_AS = {"news": "reporting", "opinion": "argument", "unknown": "neither reporting nor argument"}
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+class Reading(NamedTuple):
+    """What a text reads as: the class, its probability, every class's probability, and the style evidence."""
+
+    genre: str
+    probability: float
+    probabilities: dict[str, float]
+    why: tuple[str, ...]
+
+    def evidence(self) -> str:
+        """One readable line: "no genre cue; the text reads as argument (0.97): first person, ..."."""
+        why = f": {', '.join(self.why)}" if self.why else ""
+        return f"no genre cue; the text reads as {_READS_AS[self.genre]} ({self.probability:.2f}){why}"
+
+
+def windows(text: str, words: int, count: int) -> list[str]:
+    """Up to `count` windows of `words` words: the start, then the end, then the middle of the text."""
+    tokens = text.split()
+    if len(tokens) <= words:
+        return [" ".join(tokens)]
+    starts = [0, len(tokens) - words, (len(tokens) - words) // 2][:count]
+    return [" ".join(tokens[s : s + words]) for s in sorted(set(starts))]
+
+
+class GenreTextModel:
+    """The shipped head: standardised style rates and a mean embedding into a softmax over the classes."""
+
+    def __init__(self, meta: dict[str, object], source: str = MODEL_FILE) -> None:
+        try:
+            self.classes = tuple(str(c) for c in meta["classes"])  # type: ignore[attr-defined]
+            self.style_mean = np.asarray(meta["style_mean"], dtype=np.float64)
+            self.style_scale = np.asarray(meta["style_scale"], dtype=np.float64)
+            self.coef = np.asarray(meta["coef"], dtype=np.float64)
+            self.bias = np.asarray(meta["bias"], dtype=np.float64)
+            self.window_words = int(meta["window_words"])  # type: ignore[call-overload]
+            self.window_count = int(meta["windows"])  # type: ignore[call-overload]
+            self.dim = int(meta["embedding_dim"])  # type: ignore[call-overload]
+            self.min_probability = float(meta.get("min_probability", 0.0))  # type: ignore[attr-defined, arg-type]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GenreModelError(f"{source}: missing or bad field: {exc}") from exc
+        n = len(FEATURES)
+        if self.style_mean.shape != (n,) or self.style_scale.shape != (n,):
+            raise GenreModelError(f"{source}: style statistics must have {n} values")
+        if self.coef.shape != (len(self.classes), n + self.dim) or self.bias.shape != (len(self.classes),):
+            raise GenreModelError(
+                f"{source}: weights are {self.coef.shape}, expected ({len(self.classes)}, {n + self.dim})"
+            )
+        if not set(self.classes) <= set(_READS_AS) or "opinion" not in self.classes:
+            raise GenreModelError(f"{source}: classes {self.classes} must be among {sorted(_READS_AS)}")
+
+    def features(self, texts: Sequence[str], embed: Embed) -> tuple[np.ndarray, np.ndarray]:
+        """(standardised style rates, mean window embeddings) of each text."""
+        style = np.array([style_features(t) for t in texts], dtype=np.float64).reshape(len(texts), len(FEATURES))
+        z = (style - self.style_mean) / self.style_scale
+        spans = [windows(t, self.window_words, self.window_count) for t in texts]
+        flat = [w for ws in spans for w in ws]
+        vectors = np.asarray(embed(flat), dtype=np.float64) if flat else np.zeros((0, self.dim))
+        if vectors.shape[1:] != (self.dim,):
+            raise GenreModelError(f"the genre model needs {self.dim}-dimensional embeddings, got {vectors.shape[1:]}")
+        means, at = [], 0
+        for ws in spans:
+            means.append(vectors[at : at + len(ws)].mean(axis=0))
+            at += len(ws)
+        return z, np.array(means).reshape(len(texts), self.dim)
+
+    def read(self, texts: Sequence[str], embed: Embed, threshold: float | None = None) -> list[Reading]:
+        """What each text reads as: the likeliest class, or with `threshold`, opinion when P(opinion) reaches it
+        and otherwise the likelier of the other classes."""
+        if not texts:
+            return []
+        z, e = self.features(texts, embed)
+        logits = np.hstack([z, e]) @ self.coef.T + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        out = []
+        for row, zs in zip(probs, z, strict=True):
+            best = int(row.argmax())
+            if threshold is not None:
+                o = self.classes.index("opinion")
+                best = o if row[o] >= threshold else max((i for i in range(len(row)) if i != o), key=lambda i: row[i])
+            out.append(
+                Reading(
+                    genre=self.classes[best],
+                    probability=float(row[best]),
+                    probabilities={c: round(float(p), 4) for c, p in zip(self.classes, row, strict=True)},
+                    why=self._why(best, zs),
+                )
+            )
+        return out
+
+    def _why(self, best: int, z: np.ndarray) -> tuple[str, ...]:
+        """The style rates that pushed most toward the chosen class against the others (at most three)."""
+        n = len(FEATURES)
+        style = self.coef[:, :n]
+        others = np.delete(style, best, axis=0).mean(axis=0)
+        push = (style[best] - others) * z
+        top = [i for i in np.argsort(-push)[:3] if push[i] > 0.05]
+        return tuple(f"{'more' if z[i] > 0 else 'less'} {_READABLE[FEATURES[i]]} than usual" for i in top)
+
+
+@lru_cache(maxsize=1)
+def load_text_model(path: Path | None = None) -> GenreTextModel:
+    """The shipped cue-less genre model (qa/data/genre_text_model.json), or the one at `path`."""
+    source = str(path) if path else f"qa/data/{MODEL_FILE}"
+    try:
+        raw = (
+            path.read_text(encoding="utf-8")
+            if path
+            else (resources.files("qa") / "data" / MODEL_FILE).read_text(encoding="utf-8")
+        )
+        meta = json.loads(raw)
+    except (OSError, ValueError) as exc:
+        raise GenreModelError(f"cannot load the genre model {source}: {exc}") from exc
+    return GenreTextModel(meta, source)
+
+
+_EMBEDDERS: dict[tuple[str, str], Embed] = {}
+_LOCK = threading.Lock()
+
+
+def default_embed(encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-cache")) -> Embed:
+    """The shipped MiniLM's embed function for an encoder, loaded once per process."""
+    key = (encoder, str(cache_dir))
+    with _LOCK:
+        if key not in _EMBEDDERS:
+            from ..search.embed import DEFAULT_MODEL, load_embedder
+
+            try:
+                _EMBEDDERS[key] = load_embedder(DEFAULT_MODEL, 16, encoder, cache_dir).embed
+            except QAError as exc:
+                raise GenreModelError(f"the genre model cannot load its embedding model: {exc}") from exc
+        return _EMBEDDERS[key]
+
+
+class TextReader:
+    """The shipped model with an embed function: `read(text)` for one cue-less article."""
+
+    def __init__(self, model: GenreTextModel, embed: Embed) -> None:
+        self.model = model
+        self.embed = embed
+
+    def read(self, text: str, threshold: float | None = None) -> Reading:
+        return self.model.read([text], self.embed, threshold)[0]
+
+
+def text_reader(encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-cache")) -> TextReader:
+    """The shipped model with the shipped MiniLM (loaded on first use)."""
+    model = load_text_model()
+    embedder: Embed | None = None
+
+    def embed(texts: list[str]) -> np.ndarray:
+        nonlocal embedder
+        if embedder is None:
+            embedder = default_embed(encoder, cache_dir)
+        return embedder(texts)
+
+    return TextReader(model, embed)
