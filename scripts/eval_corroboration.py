@@ -45,8 +45,11 @@ def _prf(tp: int, predicted: int, gold: int) -> dict[str, Any]:
     }
 
 
-def evaluate(assistant: Assistant, gold: list[dict[str, Any]], legs: tuple[Leg, ...] = LEGS) -> dict[str, Any]:
-    """Score every gold span, with candidates from `legs` only."""
+def evaluate(
+    assistant: Assistant, gold: list[dict[str, Any]], legs: tuple[Leg, ...] = LEGS, span_vectors: str = "chunk"
+) -> dict[str, Any]:
+    """Score every gold span, with candidates from `legs` only, each span's meaning from its chunk's stored vector
+    (`span_vectors` "chunk", as answers do) or from embedding its text ("text")."""
     counts = {k: [0, 0, 0] for k in ("agrees", "differs", "single_source", "copies")}
     figures_right = figures_total = 0
     failures = []
@@ -57,7 +60,9 @@ def evaluate(assistant: Assistant, gold: list[dict[str, Any]], legs: tuple[Leg, 
         start = article.text.find(g["span"])
         if start < 0:
             raise SystemExit(f"gold span not in article {g['article_id']}: {g['span'][:60]!r}")
-        found = assistant.corroborator.corroborate([(article, start, start + len(g["span"]))], legs=legs)[0]
+        spans = [(article, start, start + len(g["span"]))]
+        vectors = assistant.corroborator.embedder.embed([g["span"]]) if span_vectors == "text" else None
+        found = assistant.corroborator.corroborate(spans, vectors=vectors, legs=legs)[0]
         wrong = False
         for relation in ("agrees", "differs"):
             want = []
@@ -133,6 +138,12 @@ def main() -> None:
         default="dense,bm25",
         help="candidate sources, comma-separated: dense (the span's embedding), bm25 (its words); default both",
     )
+    ap.add_argument(
+        "--span-vectors",
+        choices=("chunk", "text"),
+        default="chunk",
+        help="a span's meaning: its chunk's stored vector or its own embedding",
+    )
     args = ap.parse_args()
     legs = tuple(x.strip() for x in args.legs.split(",") if x.strip())
     if not legs or set(legs) - {"dense", "bm25"}:
@@ -145,7 +156,12 @@ def main() -> None:
         build_index(paths, where, settings)
         assistant = Assistant.load(where, settings)
         gold = [json.loads(x) for x in (corpus / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-        result = {"legs": list(legs)} | evaluate(assistant, gold, legs)  # type: ignore[arg-type]
+        result = {"legs": list(legs), "span_vectors": args.span_vectors} | evaluate(
+            assistant,
+            gold,
+            legs,  # type: ignore[arg-type]
+            args.span_vectors,
+        )
         if not args.failures:
             result.pop("failures")
         shown = corpus.resolve()

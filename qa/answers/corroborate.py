@@ -122,7 +122,8 @@ class Corroborator:
         legs: Sequence[Leg] = LEGS,
     ) -> list[Corroboration]:
         """The corroboration of each (article, start, end) span; `pool` adds chunks already retrieved (a question's
-        hits), `vectors` are the spans' embeddings when the caller has them, `legs` the candidate sources used."""
+        hits), `vectors` the spans' meaning when the caller has it (by default the stored vectors of the chunks that
+        hold them, measured as good as embedding each span and free), `legs` the candidate sources used."""
         if not spans:
             return []
         for article, start, end in spans:
@@ -133,7 +134,10 @@ class Corroborator:
         unknown = set(legs) - set(LEGS)
         if unknown:
             raise QAError(f"unknown corroboration legs {sorted(unknown)}; choose from {list(LEGS)}")
-        vectors = self.embedder.embed(texts) if vectors is None else vectors
+        if vectors is None:  # the stored vectors of the spans' chunks, else the spans' own embeddings
+            vectors = self.chunk_vectors(spans, pool)
+        if vectors is None:
+            vectors = self.embedder.embed(texts)
         none: list[list[tuple[int, float]]] = [[] for _ in texts]
         dense = self.index.dense_search(vectors, DEPTH) if "dense" in legs else none
         sparse = self.index.bm25_search(texts, DEPTH) if "bm25" in legs else none
@@ -144,6 +148,23 @@ class Corroborator:
             looked = self.index.lookup(rows, vectors[i])
             out.append(self._judge(span, [(lk.chunk, lk.similarity or 0.0) for lk in looked.values()]))
         return out
+
+    def chunk_vectors(self, spans: Sequence[tuple[Article, int, int]], pool: Sequence[Hit] = ()) -> np.ndarray | None:
+        """The stored vector of the chunk that holds each span (looked for in `pool`, then among the article's
+        chunks): the span's meaning in its context, with no embedding to compute. None when a span lies across
+        chunks or its chunk is gone."""
+        rows = []
+        for article, start, end in spans:
+            row = next((h.row for h in pool if _holds(h.chunk, article.id, start, end)), None)
+            if row is None:
+                row = next((r for r, c in self.index.chunks_of(article.id) if _holds(c, article.id, start, end)), None)
+            if row is None:
+                return None
+            rows.append(row)
+        found = self.index.stored_vectors(rows)
+        if any(r not in found for r in rows):
+            return None
+        return np.stack([found[r] for r in rows]).astype(np.float32)
 
     def _judge(self, span: _Span, chunks: list[tuple[Chunk, float]]) -> Corroboration:
         """The verdict on every candidate sentence, the best per article, copies set apart."""
@@ -203,6 +224,10 @@ class Corroborator:
     def _is_copy(self, article: Article, other_id: str) -> bool:
         other = self.index.article(other_id)
         return other is not None and _same_story(article, other)
+
+
+def _holds(chunk: Chunk, article_id: str, start: int, end: int) -> bool:
+    return chunk.article_id == article_id and chunk.start <= start and end <= chunk.end
 
 
 def _near_copy(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -50,6 +50,10 @@ class SearchBackend(Protocol):
         """The chunks of `rows` (rows no longer in the index are left out), with their similarity to `vector`."""
         ...
 
+    def stored_vectors(self, rows: list[int]) -> dict[int, np.ndarray]:
+        """The stored embeddings of `rows` (rows no longer in the index are left out)."""
+        ...
+
     def article(self, article_id: str) -> Article | None:
         """One article by id."""
         ...

@@ -202,6 +202,10 @@ class Index:
             if 0 <= r < n
         }
 
+    def stored_vectors(self, rows: list[int]) -> dict[int, np.ndarray]:
+        """The stored embeddings of `rows`."""
+        return {r: self.vectors[r] for r in rows if 0 <= r < len(self.chunks)}
+
     def article_meta(self) -> list[tuple[str, str, str | None, tuple[str, ...], str | None]]:
         """(id, genre, outlet, authors, ISO date) of every article, read once: an index never changes once written."""
         if self._meta is None:

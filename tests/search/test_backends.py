@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CORPUS, ROOT
 
@@ -191,3 +192,17 @@ def test_chunks_gone_since_the_search_are_dropped(built: SearchBackend) -> None:
     [result] = built.bm25_search(["landmines"], 3)
     rows = [r for r, _ in result]
     assert set(built.lookup([*rows, 10**9])) == set(rows)
+
+
+def test_stored_vectors_are_the_vectors_searched(built: SearchBackend, reference: SearchBackend) -> None:
+    [result] = built.bm25_search(["landmines"], 3)
+    rows = [r for r, _ in result]
+    stored = built.stored_vectors([*rows, 10**9])
+    assert set(stored) == set(rows)  # a row no longer in the index is left out
+    by_id = {c.id: r for r, c in ((r, built.lookup([r])[r].chunk) for r in rows)}
+    for chunk_id, row in by_id.items():
+        vector = stored[row]
+        assert built.lookup([row], vector)[row].similarity == pytest.approx(float(vector @ vector), abs=1e-4)
+        # the same chunk holds the same vector in the other backend
+        ref_row = next(r for r, c in reference.chunks_of(built.lookup([row])[row].chunk.article_id) if c.id == chunk_id)
+        assert np.allclose(reference.stored_vectors([ref_row])[ref_row], vector, atol=1e-5)

@@ -145,6 +145,13 @@ class PgIndex:
             out[int(row[0])] = Looked(chunk, None if row[8] is None else float(row[8]), _day(published))
         return out
 
+    def stored_vectors(self, rows: list[int]) -> dict[int, np.ndarray]:
+        """The stored embeddings of `rows` still in the index."""
+        if not rows:
+            return {}
+        found = self._run("SELECT id, embedding::text FROM qa_chunks WHERE id = ANY(%s)", [rows])
+        return {int(i): np.array(text.strip("[]").split(","), dtype=np.float32) for i, text in found}
+
     def article(self, article_id: str) -> Article | None:
         """One article by id."""
         rows = self._run("SELECT data FROM qa_articles WHERE id = %s", [article_id])
