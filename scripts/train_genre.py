@@ -45,7 +45,6 @@ from qa.ingest.textclf import FEATURES, style_features  # noqa: E402
 from qa.search.embed import DEFAULT_MODEL, load_embedder  # noqa: E402
 
 OUT = ROOT / "qa" / "data" / MODEL_FILE
-MANIFEST = OUT.with_name("genre_text_model.manifest.json")
 GRID = (0.003, 0.01, 0.03, 0.1)
 
 
@@ -116,7 +115,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--negatives", type=int, default=6000, help="reporting articles sampled for training")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--windows", type=int, default=3)
+    ap.add_argument("--windows", type=int, default=3, help="embedded windows per text; 0 for style rates only")
+    ap.add_argument("--out", type=Path, default=OUT, help="the model file (its manifest is written beside it)")
     ap.add_argument("--window-words", type=int, default=160)
     args = ap.parse_args()
     if not DATA.is_dir():
@@ -125,7 +125,8 @@ def main() -> None:
     texts, labels, counts = training_texts(args.negatives, args.seed)
     print(f"training data: {counts}", flush=True)
     style = np.array([style_features(t) for t in texts])
-    embedded = embed_windows(texts, args.window_words, args.windows)
+    # --windows 0: a style-only model (no encoder at labelling time)
+    embedded = embed_windows(texts, args.window_words, args.windows) if args.windows else np.zeros((len(texts), 0))
     print(f"features of {len(texts)} texts in {time.time() - t0:.0f} s", flush=True)
     scaler = StandardScaler().fit(style)
     x = np.hstack([scaler.transform(style), embedded])
@@ -148,12 +149,14 @@ def main() -> None:
         "window_words": args.window_words,
         "windows": args.windows,
         "embedding_dim": int(embedded.shape[1]),
-        "embedding_model": "sentence-transformers/all-MiniLM-L6-v2@openvino-int8",
+        "embedding_model": "sentence-transformers/all-MiniLM-L6-v2@openvino-int8" if args.windows else None,
     }
-    OUT.write_text(json.dumps(meta) + "\n", encoding="utf-8")
+    out: Path = args.out
+    manifest_path = out.with_name(out.stem + ".manifest.json")
+    out.write_text(json.dumps(meta) + "\n", encoding="utf-8")
     seconds = round(time.time() - t0, 1)
     manifest = {
-        "model": OUT.name,
+        "model": out.name,
         "trained_by": "scripts/train_genre.py",
         "arguments": vars(args),
         "data": {
@@ -168,10 +171,10 @@ def main() -> None:
         },
         "validation": {"cv_balanced_accuracy": {str(c): round(v, 4) for c, v in cv.items()}, "chosen_C": best},
         "seconds": seconds,
-        "sha256": {OUT.name: hashlib.sha256(OUT.read_bytes()).hexdigest()},
+        "sha256": {out.name: hashlib.sha256(out.read_bytes()).hexdigest()},
     }
-    MANIFEST.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    print(f"C={best}; wrote {OUT.relative_to(ROOT)} and {MANIFEST.relative_to(ROOT)} in {seconds} s")
+    manifest_path.write_text(json.dumps(manifest, indent=1, default=str) + "\n", encoding="utf-8")
+    print(f"C={best}; wrote {out} and {manifest_path.name} in {seconds} s")
 
 
 if __name__ == "__main__":

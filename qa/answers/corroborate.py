@@ -38,7 +38,7 @@ from ..search.backend import SearchBackend
 from ..search.chunk import sentence_spans
 from ..search.embed import Embedder
 from ..search.sparse import base_forms, stem, tokenize
-from .figures import CURRENCIES, Figure, figures, same_quantity, same_value
+from .figures import Figure, conflicting, figures, same_quantity, same_value
 from .names import key_terms
 from .templates import fragment_url
 
@@ -48,12 +48,19 @@ DEPTH = 20
 KEY_WEIGHT = 2.0
 AGREE_COVERAGE = 0.5
 DIFFER_COVERAGE = 0.3
+# An agreeing sentence counts only from an article published within this many days of the span's: a like sentence
+# further away is most often about another event (last year's election, another outbreak).
+AGREE_DAYS = 30
+# Figures that differ count only between articles of other outlets published this many days apart at most.
+DIFFER_DAYS = 3
 # A differing figure without a shared name needs a chunk this near in meaning.
 DIFFER_SIMILARITY = 0.5
 # A candidate that gives the span's figure needs this share of its weighted words.
 ANCHORED_COVERAGE = 0.25
 # A figure this large (and not a round hundred) is particular enough to anchor a fact whatever it counts.
-ANCHOR_VALUE = 13
+ANCHOR_VALUE = 100
+# A span with neither names nor figures to anchor its fact needs this share of its words.
+UNANCHORED_COVERAGE = 0.6
 MIN_SIMILARITY = 0.35
 # Sentences sharing this share of their words are one sentence twice.
 NEAR_COPY = 0.8
@@ -84,9 +91,20 @@ class _Verdict(NamedTuple):
     figures: tuple[str, str] | None
 
 
+# Function words that BM25's stop list keeps; a fact's words are its content words.
+_FUNCTION_WORDS = frozenset(
+    stem(w)
+    for w in "have has had having which would could should may might must were was been being from his her hers "
+    "its their theirs them they she he him who whom whose what when where while will shall also said says say "
+    "after before since until than then there here about over under into onto more most less very just only "
+    "even still yet all any each every some such other another both either neither one two new".split()
+)
+
+
 @lru_cache(maxsize=16384)
 def _words(text: str) -> frozenset[str]:
-    return frozenset(base_forms(tokenize([text])[0]))
+    """The content words of a text, stemmed, irregular forms mapped to their base."""
+    return frozenset(w for w in base_forms(tokenize([text])[0]) if w not in _FUNCTION_WORDS)
 
 
 def _names(text: str) -> frozenset[str]:
@@ -194,6 +212,10 @@ class Corroborator:
             article = self.index.article(aid)
             if article is None or article.text[s:e] != text:
                 continue  # replaced since it was indexed
+            if verdict.relation == "differs" and not _may_differ(span.article, article):
+                continue
+            if verdict.relation == "agrees" and _days_apart(span.article, article) > AGREE_DAYS:
+                continue  # a like sentence about another event (last year's, next year's)
             words = _words(text)
             if any(_near_copy(words, w) and _same_story(article, other) for other, w in kept):
                 continue  # a copy of a support already counted: one source
@@ -224,6 +246,17 @@ class Corroborator:
     def _is_copy(self, article: Article, other_id: str) -> bool:
         other = self.index.article(other_id)
         return other is not None and _same_story(article, other)
+
+
+def _may_differ(a: Article, b: Article) -> bool:
+    """Whether two articles' different figures for one quantity are sources differing: another outlet, and (when
+    both are dated) within DIFFER_DAYS of each other; otherwise the figure has moved on or it is another event."""
+    return source_key(a) != source_key(b) and _days_apart(a, b) <= DIFFER_DAYS
+
+
+def _days_apart(a: Article, b: Article) -> int:
+    """Days between two articles' dates; 0 when either is undated."""
+    return 0 if a.published is None or b.published is None else abs((a.published - b.published).days)
 
 
 def _holds(chunk: Chunk, article_id: str, start: int, end: int) -> bool:
@@ -263,12 +296,7 @@ def _anchored(span: _Span, theirs: list[Figure]) -> bool:
     """Whether the candidate gives one of the span's figures: the same value counting the same thing, or a value
     too particular to meet by chance (ANCHOR_VALUE or more, not a round hundred) counting anything."""
     return any(
-        same_value(a, b)
-        and (
-            same_quantity(a, b)
-            or (a.value >= ANCHOR_VALUE and a.value % 100 != 0)
-            or len(a.unit & {"%", *CURRENCIES}) > 0
-        )
+        same_value(a, b) and (same_quantity(a, b) or (a.value >= ANCHOR_VALUE and a.value % 100 != 0))
         for a in span.figures
         for b in theirs
     )
@@ -285,7 +313,7 @@ def _compare(span: _Span, text: str, words: frozenset[str], similarity: float) -
     theirs = figures(text)
     pairs = [(a, b) for a in span.figures for b in theirs if same_quantity(a, b)]
     equal = [(a, b) for a, b in pairs if same_value(a, b)]
-    differing = [(a, b) for a, b in pairs if not same_value(a, b) and not any(same_value(a, y) for _, y in pairs)]
+    differing = [(a, b) for a, b in pairs if conflicting(a, b) and not any(same_value(a, y) for _, y in pairs)]
     if differing and not equal:
         # The same counted thing with another number: about the same event when enough words or a name are shared.
         if coverage >= DIFFER_COVERAGE and (not span.names or names_held >= 1 or similarity >= DIFFER_SIMILARITY):
@@ -300,6 +328,8 @@ def _compare(span: _Span, text: str, words: frozenset[str], similarity: float) -
         if not _anchored(span, theirs) or coverage < ANCHORED_COVERAGE:
             return None
         return _Verdict("agrees", coverage + similarity, None)
-    if coverage < AGREE_COVERAGE or (span.names and names_held * 2 < len(span.names)):
+    if coverage < (AGREE_COVERAGE if span.keys else UNANCHORED_COVERAGE):
+        return None
+    if span.names and names_held * 2 < len(span.names):
         return None
     return _Verdict("agrees", coverage + similarity, None)

@@ -3,7 +3,7 @@
 
 What a figure counts is its unit: a currency sign or word, "%", or the first words after the number that are not
 stop words ("4,133 anti-tank landmines" counts {"anti-tank", "landmin"}). Two figures are about the same quantity
-when their units share a word; they agree when their values are within 1% (so "1,200" meets "1200" and "€1.2
+when their units share a word; they agree when their values are within 0.1% (so "1,200" meets "1200" and "€1.2
 million" meets "1,200,000 euros"). A bare year ("in 2021") is a date, not a quantity.
 """
 
@@ -118,6 +118,11 @@ _HEDGE = re.compile(
 )
 
 
+_LOWER = re.compile(r"over|more than|at least")
+_UPPER = re.compile(r"fewer than|less than|up to|at most|under")
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
+
+
 class Figure(NamedTuple):
     """A number as written in its sentence (with a hedge before it: "about 2,500"), its value, the words of what
     it counts, and where the number is."""
@@ -127,6 +132,9 @@ class Figure(NamedTuple):
     unit: frozenset[str]
     start: int
     end: int
+    # "more than 70%" is a lower bound ("min"), "under $4" an upper one ("max"): another number contradicts a
+    # bound only from its wrong side (see conflicting).
+    bound: str = ""
 
 
 def _value(num: str, scale: str | None) -> float | None:
@@ -149,6 +157,10 @@ def figures(sentence: str) -> list[Figure]:
     out = []
     for m in _FIGURE.finditer(sentence):
         num, sign, scale, pct = m.group("num"), m.group("sign"), m.group("scale"), m.group("pct")
+        if m.start("num") and re.match(r"[A-Za-z][-.]?$", sentence[max(0, m.start("num") - 2) : m.start("num")][-2:]):
+            continue  # "Covid-19", "F-35", "BA.4": part of a name
+        if _ORDINAL.match(sentence, m.end("num")):
+            continue  # "the 12th straight day", "a 17th-century astrolabe": a rank, not an amount
         if num.isalpha() and not (scale or pct):
             unit_words = _unit_after(sentence, m.end())
             if not unit_words:
@@ -170,7 +182,9 @@ def figures(sentence: str) -> list[Figure]:
             begin = m.start("sign") if sign else m.start("num")
             hedge = _HEDGE.search(sentence, max(0, begin - 20), begin)
             written = sentence[begin : m.end()].strip()
-            out.append(Figure(f"{hedge.group(1)} {written}" if hedge else written, value, unit, begin, m.end()))
+            said = hedge.group(1).lower() if hedge else ""
+            bound = "min" if _LOWER.fullmatch(said) else "max" if _UPPER.fullmatch(said) else ""
+            out.append(Figure(f"{hedge.group(1)} {written}" if hedge else written, value, unit, begin, m.end(), bound))
     return out
 
 
@@ -199,5 +213,28 @@ def same_quantity(a: Figure, b: Figure) -> bool:
 
 
 def same_value(a: Figure, b: Figure) -> bool:
-    """Whether two figures give the same number (within 1%)."""
-    return abs(a.value - b.value) <= 0.01 * max(abs(a.value), abs(b.value), 1e-9)
+    """Whether two figures give the same number (within 0.1%: "1,200" meets "1200" and "€1.2 million" meets
+    "1,200,000 euros", but "$4.98" is not "$5")."""
+    return abs(a.value - b.value) <= 0.001 * max(abs(a.value), abs(b.value), 1e-9)
+
+
+def conflicting(a: Figure, b: Figure) -> bool:
+    """Whether two figures for one quantity cannot both hold: different values, a bound only when the other
+    number lies on its wrong side ("more than 6,000" against "around 2,000"; not "more than 70%" against "80%")."""
+    if same_value(a, b):
+        return False
+    low_a, high_a = (
+        (a.value, float("inf"))
+        if a.bound == "min"
+        else (-float("inf"), a.value)
+        if a.bound == "max"
+        else (a.value, a.value)
+    )
+    low_b, high_b = (
+        (b.value, float("inf"))
+        if b.bound == "min"
+        else (-float("inf"), b.value)
+        if b.bound == "max"
+        else (b.value, b.value)
+    )
+    return high_a < low_b or high_b < low_a

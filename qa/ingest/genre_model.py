@@ -111,6 +111,8 @@ class GenreTextModel:
         """(standardised style rates, mean window embeddings) of each text."""
         style = np.array([style_features(t) for t in texts], dtype=np.float64).reshape(len(texts), len(FEATURES))
         z = (style - self.style_mean) / self.style_scale
+        if self.dim == 0:  # a style-only model: no embedding to compute
+            return z, np.zeros((len(texts), 0))
         spans = [windows(t, self.window_words, self.window_count) for t in texts]
         flat = [w for ws in spans for w in ws]
         vectors = np.asarray(embed(flat), dtype=np.float64) if flat else np.zeros((0, self.dim))

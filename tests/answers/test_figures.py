@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answers.figures import figures, same_quantity, same_value
+from qa.answers.figures import conflicting, figures, same_quantity, same_value
 
 
 def _one(sentence: str) -> tuple[str, float, set[str]]:
@@ -65,3 +65,15 @@ def test_spelled_numbers_and_abbreviated_units_count_the_same_thing() -> None:
     assert same_quantity(km, word) and same_value(km, word)
     [through] = figures("a diversion of nineteen kilometres through Ashby Cross")
     assert through.unit == {"kilometr"}  # a preposition after the unit is not what it counts
+
+
+def test_ranks_are_not_amounts_and_bounds_conflict_only_from_their_wrong_side() -> None:
+    assert figures("It marked the 12th straight day of records.") == []
+    assert figures("a 17th-century brass astrolabe") == []
+    [over] = figures("More than 6,000 dead fish were found.")
+    [around] = figures("Officers counted around 2,000 dead fish.")
+    [seven] = figures("Officers counted 7,000 dead fish.")
+    assert over.bound == "min" and around.bound == ""
+    assert conflicting(over, around) and not conflicting(over, seven)
+    [under] = figures("under 3,000 dead fish")
+    assert conflicting(under, seven) and not conflicting(under, around)
