@@ -151,19 +151,32 @@ class Assistant:
         vectors = self.retriever.embedder.embed(cleaned)  # once: for retrieval and for scoring sentences
         ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors, as_of=as_of)
         for question, vector, ranked in zip(cleaned, vectors, ranked_all, strict=True):
-            ranked = _boost(ranked, prefer)
-            if self.reranker is not None:
-                ranked = rerank(question, ranked, self.reranker, self.settings.rerank_depth)
-            shown = diversify(ranked, k, self.settings.per_article)
-            # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
-            pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())
-            articles = {a: art for a in {h.chunk.article_id for h in pool} if (art := self.index.article(a))}
-            # A build may have replaced an article between the search and this read: keep only chunks that are
-            # still its text, so every offset stays true.
-            pool = [h for h in pool if _current(h, articles)]
+            shown, pool, articles, stale = self._pool(question, ranked, k, prefer)
+            if stale:
+                # A build replaced some of these articles between the search and the read (their stale chunks are
+                # dropped, so every offset stays true): search once more, now that its transaction has committed.
+                again = self.retriever.rank([question], retriever, k, filters, vectors=vector[None, :], as_of=as_of)
+                shown, pool, articles, _ = self._pool(question, again[0], k, prefer)
             answer = self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown], vector)
             answers.append(self._with_corroboration(answer, articles, pool))
         return answers
+
+    def _pool(
+        self, question: str, ranked: list[Hit], k: int, prefer: tuple[str, ...]
+    ) -> tuple[list[Hit], list[Hit], dict[str, Article], bool]:
+        """(the diverse hits shown, the hits quotes may come from, their articles, whether any chunk was stale),
+        stale chunks left out."""
+        ranked = _boost(ranked, prefer)
+        if self.reranker is not None:
+            ranked = rerank(question, ranked, self.reranker, self.settings.rerank_depth)
+        shown = diversify(ranked, k, self.settings.per_article)
+        # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
+        pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())
+        articles = {a: art for a in {h.chunk.article_id for h in pool} if (art := self.index.article(a))}
+        # A build may have replaced an article between the search and this read: keep only chunks that are still
+        # its text, so every offset stays true.
+        current = [h for h in pool if _current(h, articles)]
+        return shown, current, articles, len(current) < len(pool)
 
     def viewpoints(
         self,

@@ -6,8 +6,10 @@ Prints, for each set, the share labelled correctly (the opinion family counts as
 - squad2 paragraphs (Wikipedia, neither reporting nor argument): the share labelled opinion family and unknown, on
   the titles the shipped model never saw (scripts/genre_data.squad_split) and on all of them;
 - the speed of labelling cue-less articles (articles per second, opinion_vs_news_dev stripped, after warm-up).
-`--classifier style` measures the earlier style-only classifier instead (the baseline), in the same way.
-Usage: python scripts/eval_genre.py [--errors N] [--classifier text|style] [--json]
+`--classifier` picks what labels cue-less text: cascade (the default: the style-only model, and the embedding model
+where the style is ambiguous), style-only, embedding (each model alone), baseline (the earlier two-class style
+classifier, qa/data/genre_model.json).
+Usage: python scripts/eval_genre.py [--errors N] [--classifier cascade|style-only|embedding|baseline] [--json]
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues, without_label  # noqa: E402
 
 from qa.ingest.genre import classify  # noqa: E402
+from qa.ingest.genre_model import TextReader, text_reader  # noqa: E402
 from qa.ingest.readers.base import Sink  # noqa: E402
 from qa.ingest.readers.fields import record_to_draft  # noqa: E402
 from qa.ingest.textclf import TextClassifier, load_classifier  # noqa: E402
 from qa.models import OPINION_FAMILY  # noqa: E402
 
 Record = dict[str, object]
+# (the baseline style classifier, or None; the text reader, or None for the shipped default)
+Labeller = tuple[TextClassifier | None, TextReader | None]
 
 
 def family(genre: str) -> str:
@@ -38,9 +43,7 @@ def family(genre: str) -> str:
     return "opinion" if genre in OPINION_FAMILY else genre
 
 
-def score(
-    name: str, prepare: Callable[[Record], Record], expected: str | None, show: int, style: TextClassifier | None
-) -> float:
+def score(name: str, prepare: Callable[[Record], Record], expected: str | None, show: int, how: Labeller) -> float:
     """Label every record of one set; print and return the accuracy."""
     right, total, seen = 0, 0, Counter[str]()
     for rec in read_jsonl(DATA / "genre" / name):
@@ -48,7 +51,7 @@ def score(
         draft = record_to_draft(prepare(rec), name, None, Sink())
         if draft is None:
             continue
-        decision = classify(draft.signals, model=style)
+        decision = classify(draft.signals, model=how[0], reader=how[1])
         got = family(decision.genre)
         seen[got] += 1
         total += 1
@@ -61,7 +64,7 @@ def score(
     return acc
 
 
-def squad(style: TextClassifier | None, titles: set[str] | None) -> dict[str, float | int]:
+def squad(how: Labeller, titles: set[str] | None) -> dict[str, float | int]:
     """Shares of squad2 paragraphs (of `titles`, all without) labelled opinion family and unknown."""
     seen = Counter[str]()
     for rec in read_jsonl(DATA / "squad2" / "paragraphs.jsonl"):
@@ -69,7 +72,7 @@ def squad(style: TextClassifier | None, titles: set[str] | None) -> dict[str, fl
             continue
         draft = record_to_draft({"id": rec["id"], "title": rec["title"], "text": rec["text"]}, "squad2", None, Sink())
         if draft is not None:
-            seen[family(classify(draft.signals, model=style).genre)] += 1
+            seen[family(classify(draft.signals, model=how[0], reader=how[1]).genre)] += 1
     total = sum(seen.values())
     return {
         "paragraphs": total,
@@ -78,17 +81,17 @@ def squad(style: TextClassifier | None, titles: set[str] | None) -> dict[str, fl
     }
 
 
-def speed(style: TextClassifier | None) -> float:
+def speed(how: Labeller) -> float:
     """Cue-less articles labelled per second (opinion_vs_news_dev with its cues stripped)."""
     drafts = [
         d
         for rec in read_jsonl(DATA / "genre" / "opinion_vs_news_dev.jsonl")
         if (d := record_to_draft(strip_cues(rec), "speed", None, Sink())) is not None
     ]
-    classify(drafts[0].signals, model=style)  # warm-up: loads the encoder
+    classify(drafts[0].signals, model=how[0], reader=how[1])  # warm-up: loads the encoder
     t0 = time.perf_counter()
     for d in drafts:
-        classify(d.signals, model=style)
+        classify(d.signals, model=how[0], reader=how[1])
     return len(drafts) / (time.perf_counter() - t0)
 
 
@@ -96,23 +99,26 @@ def main() -> None:
     """Run the measurements."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--errors", type=int, default=0, help="print up to N misses per set")
-    ap.add_argument("--classifier", choices=("text", "style"), default="text", help="style: the earlier baseline")
+    ap.add_argument("--classifier", choices=("cascade", "style-only", "embedding", "baseline"), default="cascade")
     ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
-    style = load_classifier() if args.classifier == "style" else None
+    modes = {"cascade": "cascade", "style-only": "style", "embedding": "embedding"}
+    how: Labeller = (
+        (load_classifier(), None) if args.classifier == "baseline" else (None, text_reader(mode=modes[args.classifier]))
+    )
     figures: dict[str, object] = {"classifier": args.classifier}
-    figures["as_published"] = score("opinion_vs_news_dev.jsonl", without_label, None, args.errors, style)
-    figures["stripped"] = score("opinion_vs_news_dev.jsonl", strip_cues, None, args.errors, style)
-    figures["editorials"] = score("editorials_dev.jsonl", without_label, "opinion", args.errors, style)
-    figures["news_reports"] = score("news_reports_dev.jsonl", without_label, "news", args.errors, style)
+    figures["as_published"] = score("opinion_vs_news_dev.jsonl", without_label, None, args.errors, how)
+    figures["stripped"] = score("opinion_vs_news_dev.jsonl", strip_cues, None, args.errors, how)
+    figures["editorials"] = score("editorials_dev.jsonl", without_label, "opinion", args.errors, how)
+    figures["news_reports"] = score("news_reports_dev.jsonl", without_label, "news", args.errors, how)
     _, held = squad_split()
-    figures["squad2_held_out_titles"] = squad(style, held)
-    figures["squad2_all"] = squad(style, None)
+    figures["squad2_held_out_titles"] = squad(how, held)
+    figures["squad2_all"] = squad(how, None)
     print(f"squad2 paragraphs, titles never trained on: {figures['squad2_held_out_titles']}")
     print(f"squad2 paragraphs, all (half seen in training by the text model): {figures['squad2_all']}")
-    figures["cueless_articles_per_s"] = round(speed(style), 1)
+    figures["cueless_articles_per_s"] = round(speed(how), 1)
     print(f"cue-less articles labelled per second: {figures['cueless_articles_per_s']}")
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))

@@ -17,7 +17,10 @@ chosen by 5-fold cross-validation on the training data only (balanced accuracy),
 Writes qa/data/genre_text_model.json (the weights, JSON, no pickle) and qa/data/genre_text_model.manifest.json
 (data counts, exclusions, time, cross-validation figures, sha256 of the model file). Needs scikit-learn (the
 `train` extra). Seeded: the same data gives the same model.
-Usage: python scripts/train_genre.py [--negatives 6000] [--seed 0] [--windows 3] [--window-words 160]
+The two shipped models (the cue-less labeller is a cascade of them, qa/ingest/genre_model.py):
+  python scripts/train_genre.py                                   # qa/data/genre_text_model.json (style + embedding)
+  python scripts/train_genre.py --windows 0 --negatives 100000 --out qa/data/genre_style_model.json   # style only
+Usage: python scripts/train_genre.py [--negatives 6000] [--seed 0] [--windows 3] [--window-words 160] [--out FILE]
 """
 
 from __future__ import annotations
@@ -158,7 +161,7 @@ def main() -> None:
     manifest = {
         "model": out.name,
         "trained_by": "scripts/train_genre.py",
-        "arguments": vars(args),
+        "arguments": {**vars(args), "out": str(out.relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out)},
         "data": {
             "opinion and news": "news_corpus/full_26k.jsonl.gz, label = publisher URL section "
             "(news and other_non_opinion = news), genre cues stripped",

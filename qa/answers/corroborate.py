@@ -8,16 +8,21 @@ dense and BM25 hits are about the same fact, and an agreeing sentence must share
 BM25 leg finds), which saves an embedding search per answer; `scripts/eval_corroboration.py --legs` measures what
 each leg adds. Each candidate sentence of another article is compared with the span:
 
-- words: the share of the span's content words (BM25 tokens) the candidate holds, names and numbers weighing
-  double (KEY_WEIGHT): the fact's key names and numbers must be there;
-- meaning: the similarity of the candidate's chunk to the span's embedding (a paraphrase's chunk is near it);
-- figures (answers/figures.py): counts of the same thing that are equal, or that differ.
+- words: the share of the span's content words (BM25 tokens less function words) the candidate holds, names and
+  numbers weighing double (KEY_WEIGHT): the fact's key names and numbers must be there;
+- meaning: the similarity of the candidate's chunk to the span's meaning, the stored vector of the chunk that holds
+  the span (a paraphrase's chunk is near it);
+- figures (answers/figures.py): counts of the same thing that are equal, or that conflict.
 
-A candidate **agrees** when it covers enough of the span's weighted words (AGREE_COVERAGE), holds at least half of
-its names, holds each figure of the span that it counts at all with the same value and at least one of them, and
-its chunk is near in meaning (MIN_SIMILARITY). It **differs** when it counts one of the span's quantities with
-another number (and never the same one), covers DIFFER_COVERAGE of the words and shares a name when the span has
-one. The best sentence of each article is kept.
+A candidate **agrees** when its chunk is near in meaning (MIN_SIMILARITY) and either the span's fact is a figure
+that the candidate gives (the same value counting the same thing, or a particular number of ANCHOR_VALUE or more)
+with ANCHORED_COVERAGE of the words, or it covers AGREE_COVERAGE of the words (UNANCHORED_COVERAGE when the span has
+no names or numbers at all) and at least half of the span's names. It **differs** when it counts one of the span's
+quantities with a conflicting number (and never the same one), covers DIFFER_COVERAGE of the words and shares a name
+when the span has one (or its chunk is DIFFER_SIMILARITY near). Time and source matter: an agreeing sentence must
+come from an article published within AGREE_DAYS of the span's, a differing one from another outlet within
+DIFFER_DAYS (a figure a day later has moved on; the same outlet updating itself is not two sources). The best
+sentence of each article is kept.
 
 Near-copies: a candidate sharing NEAR_COPY of its words with the span, in an article that shares COPY_SHARE of its
 sentences with the span's article, is the same story republished (a wire text), not a second source: it is listed

@@ -160,15 +160,15 @@ class GenreTextModel:
         return tuple(f"{'more' if z[i] > 0 else 'less'} {_READABLE[FEATURES[i]]} than usual" for i in top)
 
 
-@lru_cache(maxsize=1)
-def load_text_model(path: Path | None = None) -> GenreTextModel:
-    """The shipped cue-less genre model (qa/data/genre_text_model.json), or the one at `path`."""
-    source = str(path) if path else f"qa/data/{MODEL_FILE}"
+@lru_cache(maxsize=8)
+def load_text_model(path: Path | None = None, name: str = MODEL_FILE) -> GenreTextModel:
+    """A shipped cue-less genre model (qa/data/`name`), or the one at `path`."""
+    source = str(path) if path else f"qa/data/{name}"
     try:
         raw = (
             path.read_text(encoding="utf-8")
             if path
-            else (resources.files("qa") / "data" / MODEL_FILE).read_text(encoding="utf-8")
+            else (resources.files("qa") / "data" / name).read_text(encoding="utf-8")
         )
         meta = json.loads(raw)
     except (OSError, ValueError) as exc:
@@ -195,19 +195,46 @@ def default_embed(encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-ca
 
 
 class TextReader:
-    """The shipped model with an embed function: `read(text)` for one cue-less article."""
+    """A cascade of the shipped models for one cue-less article: the style-only model (`first`, fast) decides when
+    its likeliest class reaches `confident`; otherwise the model with the embedding (`second`) reads the text. With
+    no `second`, the first always decides; with no `first`, the second always does."""
 
-    def __init__(self, model: GenreTextModel, embed: Embed) -> None:
-        self.model = model
+    def __init__(
+        self,
+        second: GenreTextModel | None,
+        embed: Embed,
+        first: GenreTextModel | None = None,
+        confident: float = 1.0,
+    ) -> None:
+        if first is None and second is None:
+            raise GenreModelError("a genre reader needs at least one model")
+        self.first = first
+        self.second = second
         self.embed = embed
+        self.confident = confident
 
     def read(self, text: str, threshold: float | None = None) -> Reading:
-        return self.model.read([text], self.embed, threshold)[0]
+        if self.first is not None:
+            reading = self.first.read([text], self.embed, threshold)[0]
+            if self.second is None or max(reading.probabilities.values()) >= self.confident:
+                return reading
+        assert self.second is not None
+        return self.second.read([text], self.embed, threshold)[0]
 
 
-def text_reader(encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-cache")) -> TextReader:
-    """The shipped model with the shipped MiniLM (loaded on first use)."""
-    model = load_text_model()
+# The style-only model decides alone when its likeliest class is at least this likely; the rest (the articles whose
+# style is ambiguous) are read by the embedding model. Set once, a priori, not tuned on the dev sets.
+CASCADE_CONFIDENCE = 0.9
+STYLE_MODEL_FILE = "genre_style_model.json"
+
+
+def text_reader(
+    encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-cache"), mode: str = "cascade"
+) -> TextReader:
+    """The shipped models with the shipped MiniLM (loaded on first use). `mode`: "cascade" (the default), "style"
+    (the style-only model alone, no encoder), "embedding" (the embedding model alone)."""
+    if mode not in ("cascade", "style", "embedding"):
+        raise GenreModelError(f"unknown genre reader {mode!r}: use cascade, style or embedding")
     embedder: Embed | None = None
 
     def embed(texts: list[str]) -> np.ndarray:
@@ -216,4 +243,6 @@ def text_reader(encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-cach
             embedder = default_embed(encoder, cache_dir)
         return embedder(texts)
 
-    return TextReader(model, embed)
+    first = load_text_model(name=STYLE_MODEL_FILE) if mode in ("cascade", "style") else None
+    second = load_text_model() if mode in ("cascade", "embedding") else None
+    return TextReader(second, embed, first, CASCADE_CONFIDENCE)

@@ -78,9 +78,7 @@ def _stem_lower(word: str) -> str:
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens of each text (as bm25s.tokenize with stopwords="en")."""
     stop = _stopwords()
-    return [
-        [_stem_lower(w) for w in _TOKEN.findall(_THOUSANDS.sub("", t).lower()) if w not in stop] for t in texts
-    ]
+    return [[_stem_lower(w) for w in _TOKEN.findall(_THOUSANDS.sub("", t).lower()) if w not in stop] for t in texts]
 
 
 class SparseIndex:
