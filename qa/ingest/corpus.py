@@ -12,6 +12,7 @@ from ..config import HTML_SUFFIXES, JSON_SUFFIXES, MARKDOWN_SUFFIXES, TEXT_SUFFI
 from ..errors import CorpusError
 from ..models import Article, Draft, ReadResult
 from .genre import classify
+from .genre_model import reader_for
 from .readers.base import Sink, decode, looks_binary
 from .readers.fields import date_from_url
 from .readers.html import read_html
@@ -96,7 +97,7 @@ def article_id(draft: Draft) -> str:
 
 def finish(draft: Draft, settings: Settings) -> Article:
     """Settle a Draft's id, genre and date (a record without one takes the date its URL's path spells out)."""
-    decision = classify(draft.signals, threshold=settings.opinion_threshold)
+    decision = classify(draft.signals, threshold=settings.opinion_threshold, reader=reader_for(settings))
     return Article(
         id=article_id(draft),
         title=draft.title,

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..config import Settings
 from ..errors import GenreModelError, QAError
 from .textclf import FEATURES, style_features
 
@@ -246,3 +247,15 @@ def text_reader(
     first = load_text_model(name=STYLE_MODEL_FILE) if mode in ("cascade", "style") else None
     second = load_text_model() if mode in ("cascade", "embedding") else None
     return TextReader(second, embed, first, CASCADE_CONFIDENCE)
+
+
+_READERS: dict[tuple[str, str, str], TextReader] = {}
+
+
+def reader_for(settings: Settings) -> TextReader:
+    """The cue-less labeller `settings` choose (genre_labeller, with their encoder and cache), made once."""
+    key = (settings.genre_labeller, settings.encoder, str(settings.cache_dir))
+    with _LOCK:
+        if key not in _READERS:
+            _READERS[key] = text_reader(settings.encoder, settings.cache_dir, settings.genre_labeller)
+        return _READERS[key]

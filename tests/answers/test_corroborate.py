@@ -4,7 +4,6 @@ claims, the lines under a quote card, and the viewpoints and "who else reports t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from qa.config import Settings
 from qa.errors import GenreModelError
 from qa.ingest.genre import classify, label_genre
-from qa.ingest.genre_model import load_text_model, windows
+from qa.ingest.genre_model import load_text_model, reader_for, windows
 from qa.ingest.textclf import load_classifier
 from qa.models import GenreSignals
 
@@ -125,10 +126,10 @@ def test_style_baseline_without_cues() -> None:
 def test_a_damaged_text_model_names_its_file(tmp_path: Path) -> None:
     bad = tmp_path / "model.json"
     bad.write_text('{"classes": ["news", "opinion"], "coef": [[1.0]]}')
-    with pytest.raises(GenreModelError, match="model.json"):
+    with pytest.raises(GenreModelError, match=r"model\.json"):
         load_text_model(bad)
     bad.write_text("not json")
-    with pytest.raises(GenreModelError, match="model.json"):
+    with pytest.raises(GenreModelError, match=r"model\.json"):
         load_text_model(bad)
 
 
@@ -141,3 +142,13 @@ def test_windows_cover_start_end_and_middle() -> None:
 
 def test_too_little_text_is_unknown() -> None:
     assert classify(GenreSignals(text="Short.")).genre == "unknown"
+
+
+def test_the_labeller_is_a_setting() -> None:
+    style = reader_for(Settings(genre_labeller="style"))
+    assert style.second is None and style.first is not None  # no encoder needed
+    assert style.read(REFERENCE_TEXT).genre == "unknown"
+    assert style.read(OPINION_TEXT).genre == "opinion"
+    assert reader_for(Settings()).second is not None  # the cascade by default
+    with pytest.raises(ValueError):
+        Settings(genre_labeller="llm")  # type: ignore[arg-type]
