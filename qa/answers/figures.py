@@ -223,18 +223,15 @@ def conflicting(a: Figure, b: Figure) -> bool:
     number lies on its wrong side ("more than 6,000" against "around 2,000"; not "more than 70%" against "80%")."""
     if same_value(a, b):
         return False
-    low_a, high_a = (
-        (a.value, float("inf"))
-        if a.bound == "min"
-        else (-float("inf"), a.value)
-        if a.bound == "max"
-        else (a.value, a.value)
-    )
-    low_b, high_b = (
-        (b.value, float("inf"))
-        if b.bound == "min"
-        else (-float("inf"), b.value)
-        if b.bound == "max"
-        else (b.value, b.value)
-    )
+    low_a, high_a = _range(a)
+    low_b, high_b = _range(b)
     return high_a < low_b or high_b < low_a
+
+
+def _range(f: Figure) -> tuple[float, float]:
+    """The values a figure allows: itself, or all above (a lower bound) or below (an upper bound) it."""
+    if f.bound == "min":
+        return f.value, float("inf")
+    if f.bound == "max":
+        return -float("inf"), f.value
+    return f.value, f.value

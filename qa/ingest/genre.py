@@ -6,8 +6,9 @@ import re
 from typing import cast
 from urllib.parse import urlparse
 
+from ..config import Settings
 from ..models import Genre, GenreDecision, GenreSignals
-from .genre_model import TextReader, text_reader
+from .genre_model import TextReader, reader_for
 from .textclf import FEATURES, TextClassifier, style_features
 
 # Label words as sites, feeds and schema.org spell them, mapped to our genres.
@@ -167,7 +168,7 @@ def _section_desk_cues(signals: GenreSignals) -> list[tuple[str, str]]:
 
 
 def _style_decision(signals: GenreSignals, model: TextClassifier, threshold: float) -> GenreDecision:
-    """The style rates alone (the earlier classifier, kept as the baseline: Settings.genre_classifier "style")."""
+    """The earlier two-class style classifier (qa/data/genre_model.json), kept as the baseline."""
     feats = style_features(signals.text)
     p = model.probability_of(feats)
     genre: Genre = "opinion" if p >= threshold else "news"
@@ -223,18 +224,9 @@ def classify(
             return GenreDecision(genre="unknown", evidence=("no genre cue, and too little text to judge its style",))
         if model is not None:
             return _style_decision(signals, model, threshold)
-        return _text_decision(signals, reader or _default_reader(), threshold)
+        return _text_decision(signals, reader or reader_for(Settings()), threshold)
     genre = cast(Genre, cues[0][0])
     agree = [text for g, text in cues if g == genre]
     other = [f"{text} (suggests {g}; outweighed)" for g, text in cues if g != genre]
     return GenreDecision(genre=genre, evidence=tuple(dict.fromkeys(agree + other)))
 
-
-_READER: TextReader | None = None
-
-
-def _default_reader() -> TextReader:
-    global _READER
-    if _READER is None:
-        _READER = text_reader()
-    return _READER
