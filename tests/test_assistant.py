@@ -99,3 +99,27 @@ def test_mixed_answers_group_reporting_before_opinion() -> None:
         ("Opinion", ["o1", "e1"]),
         ("Analysis", ["a1"]),
     ]
+
+
+def test_a_search_is_repeated_when_a_build_replaced_its_articles(tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    build_index([CORPUS], index_dir, settings=Settings(model="hash-256"))
+    assistant = Assistant.load(index_dir, Settings(model="hash-256", reader=None, abstain_below=0.1))
+    question = "How many anti-tank landmines did ANAMA defuse last year?"
+    real = assistant.index.article
+    replaced: set[str] = set()
+
+    def mid_build(article_id: str) -> object:
+        """An article's first read sees it as a build rewrote it: other text at the same id."""
+        article = real(article_id)
+        if article_id not in replaced and article is not None:
+            replaced.add(article_id)
+            return article.model_copy(update={"text": "Rewritten. " + article.text})
+        return article
+
+    assistant.index.article = mid_build  # type: ignore[method-assign,assignment]
+    answer = assistant.ask(question)
+    assert replaced and answer.quotes  # searched again, then quoted the current text
+    for quote in answer.quotes:
+        article = real(quote.article_id)
+        assert article is not None and article.text[quote.start : quote.end] == quote.text
