@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.assistant import Assistant  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.evaluation.gold import cache_dir_for, evaluate, read_gold  # noqa: E402
+from qa.evaluation.gold import cache_dir_for, evaluate, first_lines, read_gold  # noqa: E402
 from qa.search.backend import open_index  # noqa: E402
 from qa.search.build import build_index  # noqa: E402
 from qa.search.chunk import chunk_articles  # noqa: E402
@@ -90,12 +90,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def news_qa(admin: str, settings: Settings) -> dict[str, Any]:
-    first = ROOT / ".qa-cache" / "sample_5k-first-1000.jsonl"
-    first.parent.mkdir(exist_ok=True)
-    if not first.exists():
-        with SAMPLE.open(encoding="utf-8") as src:
-            first.write_text("".join(next(src) for _ in range(1000)), encoding="utf-8")
-    paths = [NEWS_QA / "articles.jsonl", first]
+    paths = [NEWS_QA / "articles.jsonl", first_lines(SAMPLE, 1000, ROOT / ".qa-cache")]
     folder = cache_dir_for(paths, settings)
     build_index(paths, folder, settings)
     uri = database(admin, "bench_news_qa")

@@ -22,20 +22,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from qa.assistant import Assistant  # noqa: E402
 from qa.config import Settings  # noqa: E402
-from qa.evaluation.gold import cache_dir_for, read_gold  # noqa: E402
+from qa.evaluation.gold import cache_dir_for, first_lines, read_gold  # noqa: E402
 from qa.search.build import build_index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
-
-
-def first_lines(src: Path, n: int) -> Path:
-    """The first `n` lines of `src`, in .qa-cache (the distractors of the evaluation corpus)."""
-    out = ROOT / ".qa-cache" / f"{src.stem}-first-{n}.jsonl"
-    out.parent.mkdir(exist_ok=True)
-    if not out.exists():
-        with src.open(encoding="utf-8") as fh:
-            out.write_text("".join(next(fh) for _ in range(n)), encoding="utf-8")
-    return out
 
 
 def main() -> None:
@@ -48,7 +38,7 @@ def main() -> None:
     args = ap.parse_args()
     paths = args.corpus or [
         DATA / "news_qa" / "articles.jsonl",
-        first_lines(DATA / "news_corpus" / "sample_5k.jsonl", 1000),
+        first_lines(DATA / "news_corpus" / "sample_5k.jsonl", 1000, ROOT / ".qa-cache"),
     ]
     settings = Settings()
     where = cache_dir_for(paths, settings)

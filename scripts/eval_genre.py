@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,15 +28,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues, without_label  # noqa: E402
 
 from qa.ingest.genre import classify  # noqa: E402
-from qa.ingest.genre_model import TextReader, text_reader  # noqa: E402
+from qa.ingest.genre_model import text_reader  # noqa: E402
 from qa.ingest.readers.base import Sink  # noqa: E402
 from qa.ingest.readers.fields import record_to_draft  # noqa: E402
-from qa.ingest.textclf import TextClassifier, load_classifier  # noqa: E402
-from qa.models import OPINION_FAMILY  # noqa: E402
+from qa.ingest.textclf import load_classifier  # noqa: E402
+from qa.models import OPINION_FAMILY, GenreDecision, GenreSignals  # noqa: E402
 
 Record = dict[str, object]
-# (the baseline style classifier, or None; the text reader, or None for the shipped default)
-Labeller = tuple[TextClassifier | None, TextReader | None]
+# classify() with the labeller chosen for cue-less text
+Labeller = Callable[[GenreSignals], GenreDecision]
 
 
 def family(genre: str) -> str:
@@ -51,7 +52,7 @@ def score(name: str, prepare: Callable[[Record], Record], expected: str | None, 
         draft = record_to_draft(prepare(rec), name, None, Sink())
         if draft is None:
             continue
-        decision = classify(draft.signals, model=how[0], reader=how[1])
+        decision = how(draft.signals)
         got = family(decision.genre)
         seen[got] += 1
         total += 1
@@ -72,7 +73,7 @@ def squad(how: Labeller, titles: set[str] | None) -> dict[str, float | int]:
             continue
         draft = record_to_draft({"id": rec["id"], "title": rec["title"], "text": rec["text"]}, "squad2", None, Sink())
         if draft is not None:
-            seen[family(classify(draft.signals, model=how[0], reader=how[1]).genre)] += 1
+            seen[family(how(draft.signals).genre)] += 1
     total = sum(seen.values())
     return {
         "paragraphs": total,
@@ -88,10 +89,10 @@ def speed(how: Labeller) -> float:
         for rec in read_jsonl(DATA / "genre" / "opinion_vs_news_dev.jsonl")
         if (d := record_to_draft(strip_cues(rec), "speed", None, Sink())) is not None
     ]
-    classify(drafts[0].signals, model=how[0], reader=how[1])  # warm-up: loads the encoder
+    how(drafts[0].signals)  # warm-up: loads the encoder
     t0 = time.perf_counter()
     for d in drafts:
-        classify(d.signals, model=how[0], reader=how[1])
+        how(d.signals)
     return len(drafts) / (time.perf_counter() - t0)
 
 
@@ -106,7 +107,9 @@ def main() -> None:
         sys.exit(f"shared data not found at {DATA}")
     modes = {"cascade": "cascade", "style-only": "style", "embedding": "embedding"}
     how: Labeller = (
-        (load_classifier(), None) if args.classifier == "baseline" else (None, text_reader(mode=modes[args.classifier]))
+        partial(classify, model=load_classifier())
+        if args.classifier == "baseline"
+        else partial(classify, reader=text_reader(mode=modes[args.classifier]))
     )
     figures: dict[str, object] = {"classifier": args.classifier}
     figures["as_published"] = score("opinion_vs_news_dev.jsonl", without_label, None, args.errors, how)

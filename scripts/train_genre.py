@@ -43,9 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues  # noqa: E402
 
-from qa.ingest.genre_model import MODEL_FILE, windows  # noqa: E402
+from qa.ingest.genre_model import MODEL_FILE, default_embed, mean_window_vectors  # noqa: E402
 from qa.ingest.textclf import FEATURES, style_features  # noqa: E402
-from qa.search.embed import DEFAULT_MODEL, load_embedder  # noqa: E402
 
 OUT = ROOT / "qa" / "data" / MODEL_FILE
 GRID = (0.003, 0.01, 0.03, 0.1)
@@ -103,17 +102,6 @@ def training_texts(negatives: int, seed: int) -> tuple[list[str], list[str], dic
     )
 
 
-def embed_windows(texts: list[str], words: int, count: int) -> np.ndarray:
-    embedder = load_embedder(DEFAULT_MODEL, 16, "openvino-int8", ROOT / ".qa-cache")
-    spans = [windows(t, words, count) for t in texts]
-    vectors = embedder.embed([w for ws in spans for w in ws])
-    out, at = [], 0
-    for ws in spans:
-        out.append(vectors[at : at + len(ws)].mean(axis=0))
-        at += len(ws)
-    return np.array(out)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--negatives", type=int, default=6000, help="reporting articles sampled for training")
@@ -129,7 +117,12 @@ def main() -> None:
     print(f"training data: {counts}", flush=True)
     style = np.array([style_features(t) for t in texts])
     # --windows 0: a style-only model (no encoder at labelling time)
-    embedded = embed_windows(texts, args.window_words, args.windows) if args.windows else np.zeros((len(texts), 0))
+    embed = default_embed("openvino-int8", ROOT / ".qa-cache")
+    embedded = (
+        mean_window_vectors(texts, embed, args.window_words, args.windows)
+        if args.windows
+        else np.zeros((len(texts), 0))
+    )
     print(f"features of {len(texts)} texts in {time.time() - t0:.0f} s", flush=True)
     scaler = StandardScaler().fit(style)
     x = np.hstack([scaler.transform(style), embedded])

@@ -27,7 +27,6 @@ _SCALES = {
     "tn": 1e12,
 }
 _CURRENCY_SIGNS = {"€": "euro", "$": "dollar", "£": "pound", "¥": "yen", "₼": "manat", "₽": "rouble"}
-CURRENCIES = frozenset(_CURRENCY_SIGNS.values())
 _CURRENCY_WORDS = {
     "euro": "euro",
     "euros": "euro",
@@ -121,6 +120,8 @@ _HEDGE = re.compile(
 _LOWER = re.compile(r"over|more than|at least")
 _UPPER = re.compile(r"fewer than|less than|up to|at most|under")
 _ORDINAL = re.compile(r"(?:st|nd|rd|th)\b", re.I)
+# A letter, or a letter and a hyphen or dot, right before a number: the number is part of a name.
+_NAME_BEFORE = re.compile(r"[A-Za-z][-.]?$")
 
 
 class Figure(NamedTuple):
@@ -157,7 +158,7 @@ def figures(sentence: str) -> list[Figure]:
     out = []
     for m in _FIGURE.finditer(sentence):
         num, sign, scale, pct = m.group("num"), m.group("sign"), m.group("scale"), m.group("pct")
-        if m.start("num") and re.match(r"[A-Za-z][-.]?$", sentence[max(0, m.start("num") - 2) : m.start("num")][-2:]):
+        if _NAME_BEFORE.search(sentence, max(0, m.start("num") - 2), m.start("num")):
             continue  # "Covid-19", "F-35", "BA.4": part of a name
         if _ORDINAL.match(sentence, m.end("num")):
             continue  # "the 12th straight day", "a 17th-century astrolabe": a rank, not an amount

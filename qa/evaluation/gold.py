@@ -301,3 +301,14 @@ def cache_dir_for(paths: Sequence[Path], settings: Settings) -> Path:
     """The cache folder of an evaluation index for these paths and this model."""
     key = json.dumps([sorted(str(Path(p).resolve()) for p in paths), model_name(settings.model, settings.encoder)])
     return settings.cache_dir / f"eval-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def first_lines(src: Path, n: int, folder: Path) -> Path:
+    """A file in `folder` holding the first `n` lines of `src` (written once), e.g. the distractors of the news_qa
+    evaluation corpus: the first 1,000 articles of sample_5k."""
+    out = folder / f"{src.stem}-first-{n}{src.suffix}"
+    if not out.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with src.open(encoding="utf-8") as fh:
+            out.write_text("".join(line for _, line in zip(range(n), fh, strict=False)), encoding="utf-8")
+    return out

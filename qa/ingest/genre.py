@@ -229,4 +229,3 @@ def classify(
     agree = [text for g, text in cues if g == genre]
     other = [f"{text} (suggests {g}; outweighed)" for g, text in cues if g != genre]
     return GenreDecision(genre=genre, evidence=tuple(dict.fromkeys(agree + other)))
-

@@ -14,6 +14,7 @@ text, listings, transcripts). The embedder is loaded on the first cue-less artic
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -82,6 +83,15 @@ def windows(text: str, words: int, count: int) -> list[str]:
     return [" ".join(tokens[s : s + words]) for s in sorted(set(starts))]
 
 
+def mean_window_vectors(texts: Sequence[str], embed: Embed, words: int, count: int) -> np.ndarray:
+    """The mean embedding of each text's windows (see windows), one batch for all texts: what the embedding
+    model reads, at training and at labelling time alike."""
+    spans = [windows(t, words, count) for t in texts]
+    vectors = np.asarray(embed([w for ws in spans for w in ws]), dtype=np.float64)
+    bounds = np.cumsum([0] + [len(ws) for ws in spans])
+    return np.array([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]).reshape(len(texts), -1)
+
+
 class GenreTextModel:
     """The shipped head: standardised style rates and a mean embedding into a softmax over the classes."""
 
@@ -95,7 +105,6 @@ class GenreTextModel:
             self.window_words = int(meta["window_words"])  # type: ignore[call-overload]
             self.window_count = int(meta["windows"])  # type: ignore[call-overload]
             self.dim = int(meta["embedding_dim"])  # type: ignore[call-overload]
-            self.min_probability = float(meta.get("min_probability", 0.0))  # type: ignore[attr-defined, arg-type]
         except (KeyError, TypeError, ValueError) as exc:
             raise GenreModelError(f"{source}: missing or bad field: {exc}") from exc
         n = len(FEATURES)
@@ -114,16 +123,10 @@ class GenreTextModel:
         z = (style - self.style_mean) / self.style_scale
         if self.dim == 0:  # a style-only model: no embedding to compute
             return z, np.zeros((len(texts), 0))
-        spans = [windows(t, self.window_words, self.window_count) for t in texts]
-        flat = [w for ws in spans for w in ws]
-        vectors = np.asarray(embed(flat), dtype=np.float64) if flat else np.zeros((0, self.dim))
+        vectors = mean_window_vectors(texts, embed, self.window_words, self.window_count)
         if vectors.shape[1:] != (self.dim,):
             raise GenreModelError(f"the genre model needs {self.dim}-dimensional embeddings, got {vectors.shape[1:]}")
-        means, at = [], 0
-        for ws in spans:
-            means.append(vectors[at : at + len(ws)].mean(axis=0))
-            at += len(ws)
-        return z, np.array(means).reshape(len(texts), self.dim)
+        return z, vectors
 
     def read(self, texts: Sequence[str], embed: Embed, threshold: float | None = None) -> list[Reading]:
         """What each text reads as: the likeliest class, or with `threshold`, opinion when P(opinion) reaches it
@@ -201,11 +204,7 @@ class TextReader:
     no `second`, the first always decides; with no `first`, the second always does."""
 
     def __init__(
-        self,
-        second: GenreTextModel | None,
-        embed: Embed,
-        first: GenreTextModel | None = None,
-        confident: float = 1.0,
+        self, first: GenreTextModel | None, second: GenreTextModel | None, embed: Embed, confident: float = 1.0
     ) -> None:
         if first is None and second is None:
             raise GenreModelError("a genre reader needs at least one model")
@@ -236,17 +235,13 @@ def text_reader(
     (the style-only model alone, no encoder), "embedding" (the embedding model alone)."""
     if mode not in ("cascade", "style", "embedding"):
         raise GenreModelError(f"unknown genre reader {mode!r}: use cascade, style or embedding")
-    embedder: Embed | None = None
 
-    def embed(texts: list[str]) -> np.ndarray:
-        nonlocal embedder
-        if embedder is None:
-            embedder = default_embed(encoder, cache_dir)
-        return embedder(texts)
+    def embed(texts: list[str]) -> np.ndarray:  # the encoder loads on the first text that needs it
+        return default_embed(encoder, cache_dir)(texts)
 
     first = load_text_model(name=STYLE_MODEL_FILE) if mode in ("cascade", "style") else None
     second = load_text_model() if mode in ("cascade", "embedding") else None
-    return TextReader(second, embed, first, CASCADE_CONFIDENCE)
+    return TextReader(first, second, embed, CASCADE_CONFIDENCE)
 
 
 _READERS: dict[tuple[str, str, str], TextReader] = {}

@@ -21,6 +21,7 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """One lower-cased word as BM25 indexes it: "defused" -> "defus"."""
     return str(_stemmer().stemWord(word.lower()))
@@ -70,15 +71,10 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
-@functools.lru_cache(maxsize=200_000)
-def _stem_lower(word: str) -> str:
-    return str(_stemmer().stemWord(word))
-
-
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens of each text (as bm25s.tokenize with stopwords="en")."""
     stop = _stopwords()
-    return [[_stem_lower(w) for w in _TOKEN.findall(_THOUSANDS.sub("", t).lower()) if w not in stop] for t in texts]
+    return [[stem(w) for w in _TOKEN.findall(_THOUSANDS.sub("", t).lower()) if w not in stop] for t in texts]
 
 
 class SparseIndex:
