@@ -105,9 +105,10 @@ class Settings(BaseModel):
     # Probability above which the text classifier calls an article opinion when no cue exists.
     opinion_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     # What labels an article without a genre cue (qa/ingest/genre_model.py): "cascade" (the style-only model, and
-    # the embedding model where the style is ambiguous), "style" (the style-only model: fastest, no encoder) or
-    # "embedding" (the embedding model for every such article).
-    genre_labeller: Literal["cascade", "style", "embedding"] = "cascade"
+    # the embedding model where the style is ambiguous), "cascade-chunks" (the same with a model of the first three
+    # chunks: a build labels from its own chunk vectors, no encoder time; a little less accurate on editorials),
+    # "style" (the style-only model: fastest, no encoder) or "embedding" (the embedding model for every such article).
+    genre_labeller: Literal["cascade", "cascade-chunks", "style", "embedding"] = "cascade"
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -5,11 +5,14 @@ Prints, for each set, the share labelled correctly (the opinion family counts as
 - editorials_dev (expected: opinion family) and news_reports_dev (expected: news), minus their genre fields;
 - squad2 paragraphs (Wikipedia, neither reporting nor argument): the share labelled opinion family and unknown, on
   the titles the shipped model never saw (scripts/genre_data.squad_split) and on all of them;
-- the speed of labelling cue-less articles (articles per second, opinion_vs_news_dev stripped, after warm-up).
+- the speed of labelling cue-less articles (articles per second, opinion_vs_news_dev stripped, after warm-up): on
+  their own (the text embedded here, as `qa articles` does) and in a build (from the chunk vectors the build has
+  made anyway: those are made before the clock starts, as the build's embedding pass makes them).
 `--classifier` picks what labels cue-less text: cascade (the default: the style-only model, and the embedding model
 where the style is ambiguous), style-only, embedding (each model alone), baseline (the earlier two-class style
 classifier, qa/data/genre_model.json).
-Usage: python scripts/eval_genre.py [--errors N] [--classifier cascade|style-only|embedding|baseline] [--json]
+Usage: python scripts/eval_genre.py [--errors N] [--classifier cascade|cascade-chunks|style-only|embedding|baseline]
+       [--json]
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues, without_label  # noqa: E402
 
 from qa.ingest.genre import classify  # noqa: E402
-from qa.ingest.genre_model import text_reader  # noqa: E402
+from qa.ingest.genre_model import TextReader, text_reader  # noqa: E402
 from qa.ingest.readers.base import Sink  # noqa: E402
 from qa.ingest.readers.fields import record_to_draft  # noqa: E402
 from qa.ingest.textclf import load_classifier  # noqa: E402
@@ -82,17 +87,22 @@ def squad(how: Labeller, titles: set[str] | None) -> dict[str, float | int]:
     }
 
 
-def speed(how: Labeller) -> float:
-    """Cue-less articles labelled per second (opinion_vs_news_dev with its cues stripped)."""
+def speed(how: Labeller, reader: TextReader | None = None) -> float:
+    """Cue-less articles labelled per second (opinion_vs_news_dev with its cues stripped). With `reader` (one
+    whose embedding model reads first chunks): as in a build, from each text's first chunk vectors made before
+    the clock starts."""
     drafts = [
         d
         for rec in read_jsonl(DATA / "genre" / "opinion_vs_news_dev.jsonl")
         if (d := record_to_draft(strip_cues(rec), "speed", None, Sink())) is not None
     ]
     how(drafts[0].signals)  # warm-up: loads the encoder
+    vectors: list[np.ndarray | None] = [None] * len(drafts)
+    if reader is not None and reader.second is not None and reader.chunk_view:
+        vectors = list(reader.second.embeds([d.signals.text for d in drafts], reader.embed))
     t0 = time.perf_counter()
-    for d in drafts:
-        how(d.signals)
+    for d, v in zip(drafts, vectors, strict=True):
+        how(d.signals, vector=v)  # type: ignore[call-arg]
     return len(drafts) / (time.perf_counter() - t0)
 
 
@@ -100,17 +110,16 @@ def main() -> None:
     """Run the measurements."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--errors", type=int, default=0, help="print up to N misses per set")
-    ap.add_argument("--classifier", choices=("cascade", "style-only", "embedding", "baseline"), default="cascade")
+    ap.add_argument(
+        "--classifier", choices=("cascade", "cascade-chunks", "style-only", "embedding", "baseline"), default="cascade"
+    )
     ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
-    modes = {"cascade": "cascade", "style-only": "style", "embedding": "embedding"}
-    how: Labeller = (
-        partial(classify, model=load_classifier())
-        if args.classifier == "baseline"
-        else partial(classify, reader=text_reader(mode=modes[args.classifier]))
-    )
+    modes = {"cascade": "cascade", "cascade-chunks": "cascade-chunks", "style-only": "style", "embedding": "embedding"}
+    reader = None if args.classifier == "baseline" else text_reader(mode=modes[args.classifier])
+    how: Labeller = partial(classify, model=load_classifier()) if reader is None else partial(classify, reader=reader)
     figures: dict[str, object] = {"classifier": args.classifier}
     figures["as_published"] = score("opinion_vs_news_dev.jsonl", without_label, None, args.errors, how)
     figures["stripped"] = score("opinion_vs_news_dev.jsonl", strip_cues, None, args.errors, how)
@@ -123,6 +132,9 @@ def main() -> None:
     print(f"squad2 paragraphs, all (half seen in training by the text model): {figures['squad2_all']}")
     figures["cueless_articles_per_s"] = round(speed(how), 1)
     print(f"cue-less articles labelled per second: {figures['cueless_articles_per_s']}")
+    if reader is not None and reader.chunk_view:
+        figures["cueless_articles_per_s_in_build"] = round(speed(how, reader), 1)
+        print(f"in a build, from its chunk vectors: {figures['cueless_articles_per_s_in_build']}")
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}))
 

@@ -10,17 +10,22 @@ Data, all read by path and never copied:
 - unknown (neither: reference text): squad2/paragraphs.jsonl, the paragraphs of a seeded half of the titles; the
   other half is held out and is what scripts/eval_genre.py reports.
 
-Features: the 22 style rates (standardised) and the mean all-MiniLM-L6-v2 embedding (the default encoder) of up to
---windows windows of --window-words words. A multinomial logistic regression with balanced class weights; C is
-chosen by 5-fold cross-validation on the training data only (balanced accuracy), never on the dev sets.
+Features: the 22 style rates (standardised) and the mean all-MiniLM-L6-v2 embedding (the default encoder) of the
+text's first --windows chunks as an index chunks it (--view chunks: a build labels from the vectors it has just
+made) or of up to --windows windows of --window-words words (--view windows, the default). A multinomial logistic
+regression with balanced class weights; C is chosen by 5-fold cross-validation on the training data only (balanced
+accuracy), never on the dev sets.
 
 Writes qa/data/genre_text_model.json (the weights, JSON, no pickle) and qa/data/genre_text_model.manifest.json
 (data counts, exclusions, time, cross-validation figures, sha256 of the model file). Needs scikit-learn (the
 `train` extra). Seeded: the same data gives the same model.
 The two shipped models (the cue-less labeller is a cascade of them, qa/ingest/genre_model.py):
-  python scripts/train_genre.py                                   # qa/data/genre_text_model.json (style + embedding)
-  python scripts/train_genre.py --windows 0 --negatives 100000 --out qa/data/genre_style_model.json   # style only
-Usage: python scripts/train_genre.py [--negatives 6000] [--seed 0] [--windows 3] [--window-words 160] [--out FILE]
+  python scripts/train_genre.py --grid 0.003 0.01 0.03 0.1         # qa/data/genre_text_model.json (style + windows)
+  python scripts/train_genre.py --view chunks --out qa/data/genre_chunk_model.json   # style + first three chunks
+  python scripts/train_genre.py --windows 0 --negatives 100000 --grid 0.003 0.01 0.03 0.1 \
+      --out qa/data/genre_style_model.json                        # style only
+Usage: python scripts/train_genre.py [--negatives 6000] [--seed 0] [--view chunks|windows] [--windows 3]
+       [--window-words 160] [--out FILE]
 """
 
 from __future__ import annotations
@@ -43,11 +48,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues  # noqa: E402
 
-from qa.ingest.genre_model import MODEL_FILE, default_embed, mean_window_vectors  # noqa: E402
+from qa.ingest.genre_model import MODEL_FILE, default_embed, mean_chunk_vectors, mean_window_vectors  # noqa: E402
 from qa.ingest.textclf import FEATURES, style_features  # noqa: E402
 
 OUT = ROOT / "qa" / "data" / MODEL_FILE
-GRID = (0.003, 0.01, 0.03, 0.1)
+GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
 def _norm(text: object) -> str:
@@ -106,9 +111,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--negatives", type=int, default=6000, help="reporting articles sampled for training")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--windows", type=int, default=3, help="embedded windows per text; 0 for style rates only")
+    ap.add_argument("--view", choices=("chunks", "windows"), default="windows", help="what of the text is embedded")
+    ap.add_argument("--windows", type=int, default=3, help="embedded chunks or windows per text; 0: style rates only")
     ap.add_argument("--out", type=Path, default=OUT, help="the model file (its manifest is written beside it)")
     ap.add_argument("--window-words", type=int, default=160)
+    ap.add_argument("--grid", type=float, nargs="+", default=GRID, help="the values of C cross-validated")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
@@ -118,22 +125,24 @@ def main() -> None:
     style = np.array([style_features(t) for t in texts])
     # --windows 0: a style-only model (no encoder at labelling time)
     embed = default_embed("openvino-int8", ROOT / ".qa-cache")
-    embedded = (
-        mean_window_vectors(texts, embed, args.window_words, args.windows)
-        if args.windows
-        else np.zeros((len(texts), 0))
-    )
+    if not args.windows:
+        embedded = np.zeros((len(texts), 0))
+    elif args.view == "chunks":
+        embedded = mean_chunk_vectors(texts, embed, args.windows)
+    else:
+        embedded = mean_window_vectors(texts, embed, args.window_words, args.windows)
     print(f"features of {len(texts)} texts in {time.time() - t0:.0f} s", flush=True)
     scaler = StandardScaler().fit(style)
     x = np.hstack([scaler.transform(style), embedded])
     y = np.array(labels)
     folds = StratifiedKFold(5, shuffle=True, random_state=args.seed)
     cv = {}
-    for c in GRID:
+    grid = tuple(args.grid)
+    for c in grid:
         clf = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
         cv[c] = float(cross_val_score(clf, x, y, cv=folds, scoring="balanced_accuracy").mean())
         print(f"C={c}: 5-fold balanced accuracy {cv[c]:.4f}", flush=True)
-    best = max(GRID, key=lambda c: cv[c])
+    best = max(grid, key=lambda c: cv[c])
     clf = LogisticRegression(C=best, class_weight="balanced", max_iter=5000).fit(x, y)
     meta = {
         "classes": [str(c) for c in clf.classes_],
@@ -144,6 +153,7 @@ def main() -> None:
         "bias": clf.intercept_.round(6).tolist(),
         "window_words": args.window_words,
         "windows": args.windows,
+        "view": args.view,
         "embedding_dim": int(embedded.shape[1]),
         "embedding_model": "sentence-transformers/all-MiniLM-L6-v2@openvino-int8" if args.windows else None,
     }

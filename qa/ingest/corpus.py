@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
+
 from ..config import HTML_SUFFIXES, JSON_SUFFIXES, MARKDOWN_SUFFIXES, TEXT_SUFFIXES, Settings
 from ..errors import CorpusError
-from ..models import Article, Draft, ReadResult
-from .genre import classify
+from ..models import Article, Draft, GenreDecision, GenreSignals, ReadResult
+from .genre import PENDING_EVIDENCE, classify, needs_text_vector
 from .genre_model import reader_for
 from .readers.base import Sink, decode, looks_binary
 from .readers.fields import date_from_url
@@ -95,9 +97,15 @@ def article_id(draft: Draft) -> str:
     return _digest(draft.title.strip().lower(), (draft.outlet or "").lower(), str(draft.published or ""))
 
 
-def finish(draft: Draft, settings: Settings) -> Article:
-    """Settle a Draft's id, genre and date (a record without one takes the date its URL's path spells out)."""
-    decision = classify(draft.signals, threshold=settings.opinion_threshold, reader=reader_for(settings))
+def finish(draft: Draft, settings: Settings, defer: bool = False) -> Article:
+    """Settle a Draft's id, genre and date (a record without one takes the date its URL's path spells out). With
+    `defer`, an article the text model must read with its embedding is left pending (genre "unknown", evidence
+    PENDING_EVIDENCE) for label_pending to settle from the chunk vectors a build makes."""
+    reader = reader_for(settings)
+    if defer and needs_text_vector(draft.signals, reader, settings.opinion_threshold):
+        decision = GenreDecision(genre="unknown", evidence=(PENDING_EVIDENCE,))
+    else:
+        decision = classify(draft.signals, threshold=settings.opinion_threshold, reader=reader)
     return Article(
         id=article_id(draft),
         title=draft.title,
@@ -153,14 +161,40 @@ def dedupe(articles: Iterable[Article]) -> list[Article]:
     return kept
 
 
-def read_articles(paths: Iterable[Path | str], settings: Settings | None = None) -> ReadResult:
-    """Read every supported file under `paths` into deduplicated Articles, with the warnings met."""
+def read_articles(
+    paths: Iterable[Path | str], settings: Settings | None = None, defer_text_genre: bool = False
+) -> ReadResult:
+    """Read every supported file under `paths` into deduplicated Articles, with the warnings met.
+    `defer_text_genre`: leave the articles the text model reads with its embedding pending (see finish); whoever
+    asks for this must call label_pending before the articles go anywhere."""
     settings = settings or Settings()
     sink = Sink()
     found: list[Article] = []
     for path in iter_files([Path(p) for p in paths], sink):
         try:
-            found.extend(finish(d, settings) for d in read_file(path, sink, settings))
+            found.extend(finish(d, settings, defer_text_genre) for d in read_file(path, sink, settings))
         except OSError as exc:
             sink.warn(str(path), f"cannot read ({exc.strerror or exc}); skipped")
     return ReadResult(articles=tuple(dedupe(found)), warnings=tuple(sink.warnings))
+
+
+def is_pending(article: Article) -> bool:
+    """True for an article read with defer_text_genre whose genre waits for its chunk vectors."""
+    return article.genre_evidence == (PENDING_EVIDENCE,)
+
+
+def label_pending(
+    articles: Sequence[Article], first_vectors: Callable[[Article], np.ndarray | None], settings: Settings
+) -> list[Article]:
+    """The articles with every pending genre settled by the text model: from `first_vectors(article)` (the mean
+    of its first chunk vectors, made with the shipped model) when that gives one, else from the text embedded
+    here. Articles not pending are returned as they are."""
+    reader = reader_for(settings)
+    out = []
+    for article in articles:
+        if is_pending(article):
+            signals = GenreSignals(title=article.title, text=article.text)
+            decision = classify(signals, settings.opinion_threshold, reader=reader, vector=first_vectors(article))
+            article = article.model_copy(update={"genre": decision.genre, "genre_evidence": decision.evidence})
+        out.append(article)
+    return out

@@ -6,6 +6,8 @@ import re
 from typing import cast
 from urllib.parse import urlparse
 
+import numpy as np
+
 from ..config import Settings
 from ..models import Genre, GenreDecision, GenreSignals
 from .genre_model import TextReader, reader_for
@@ -183,21 +185,22 @@ def _style_decision(signals: GenreSignals, model: TextClassifier, threshold: flo
     )
 
 
-def _text_decision(signals: GenreSignals, reader: TextReader, threshold: float) -> GenreDecision:
+def _text_decision(
+    signals: GenreSignals, reader: TextReader, threshold: float, vector: np.ndarray | None = None
+) -> GenreDecision:
     """The trained text model (genre_model.py): opinion when P(opinion) reaches `threshold`, else the likelier of
     reporting and neither."""
-    reading = reader.read(signals.text, threshold)
+    reading = reader.read(signals.text, threshold, vector)
     return GenreDecision(genre=cast(Genre, reading.genre), evidence=(reading.evidence(),))
 
 
-def classify(
-    signals: GenreSignals,
-    threshold: float = 0.5,
-    model: TextClassifier | None = None,
-    reader: TextReader | None = None,
-) -> GenreDecision:
-    """Decide the genre from the most trusted cue present; without one, from the text: the trained text model
-    (`reader`, the shipped one by default), or the style classifier when `model` is given."""
+# The evidence of an article left pending by a build until its chunks are embedded (qa/ingest/corpus.finish); no
+# article is written to an index with it.
+PENDING_EVIDENCE = "no genre cue; to be read from the text once its chunks are embedded"
+
+
+def _cues(signals: GenreSignals) -> list[tuple[str, str]]:
+    """(genre, evidence) of every cue present, most trusted first."""
     url_strong, url_desk = _url_cues(signals.url)
     site = (
         [(g, f"site label '{signals.site_label}'")]
@@ -218,13 +221,37 @@ def classify(
         _phrase_cues(signals),
         _section_desk_cues(signals) + url_desk,
     ]
-    cues = [cue for tier in tiers for cue in tier]
+    return [cue for tier in tiers for cue in tier]
+
+
+def needs_text_vector(signals: GenreSignals, reader: TextReader, threshold: float = 0.5) -> bool:
+    """True when classify would label these signals with the reader's embedding model: no cue, enough text, and
+    a style the fast model is not sure of. A build labels such an article once its chunks are embedded."""
+    return (
+        reader.chunk_view > 0
+        and len(signals.text.split()) >= _MIN_WORDS
+        and not _cues(signals)
+        and reader.needs_vector(signals.text, threshold)
+    )
+
+
+def classify(
+    signals: GenreSignals,
+    threshold: float = 0.5,
+    model: TextClassifier | None = None,
+    reader: TextReader | None = None,
+    vector: np.ndarray | None = None,
+) -> GenreDecision:
+    """Decide the genre from the most trusted cue present; without one, from the text: the trained text model
+    (`reader`, the shipped one by default; `vector`, the embedding it reads when already made), or the style
+    classifier when `model` is given."""
+    cues = _cues(signals)
     if not cues:
         if len(signals.text.split()) < _MIN_WORDS:
             return GenreDecision(genre="unknown", evidence=("no genre cue, and too little text to judge its style",))
         if model is not None:
             return _style_decision(signals, model, threshold)
-        return _text_decision(signals, reader or reader_for(Settings()), threshold)
+        return _text_decision(signals, reader or reader_for(Settings()), threshold, vector)
     genre = cast(Genre, cues[0][0])
     agree = [text for g, text in cues if g == genre]
     other = [f"{text} (suggests {g}; outweighed)" for g, text in cues if g != genre]

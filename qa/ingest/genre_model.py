@@ -5,8 +5,9 @@ A linear model over two views of the text, trained by `scripts/train_genre.py` a
 
 - the 22 style rates of `textclf.style_features` (reported speech, first person, modal verbs, quotations, ...),
   standardised; they also give the evidence a reader sees;
-- the mean MiniLM embedding (the shipped all-MiniLM-L6-v2, the index's own encoder) of up to WINDOWS windows of
-  WINDOW_WORDS words at the start, middle and end of the text.
+- the mean MiniLM embedding (the shipped all-MiniLM-L6-v2, the index's own encoder) of the text's first few
+  chunks (view "chunks": the index's own chunking, so a build reuses the vectors it has just made and labelling
+  costs no encoder time), or of windows of some words at its start, middle and end (view "windows").
 
 The classes are "news" (reads as reporting), "opinion" (reads as argument) and "unknown" (neither: reference
 text, listings, transcripts). The embedder is loaded on the first cue-less article only.
@@ -92,6 +93,23 @@ def mean_window_vectors(texts: Sequence[str], embed: Embed, words: int, count: i
     return np.array([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]).reshape(len(texts), -1)
 
 
+def first_chunks(text: str, count: int) -> list[str]:
+    """The texts of the first `count` chunks of `text`, chunked as an index chunks an article by default."""
+    from ..models import Article
+    from ..search.chunk import chunk_article
+
+    chunks = chunk_article(Article(id="genre", title="", text=text, source_path="genre"))[:count]
+    return [c.text for c in chunks] or [text]
+
+
+def mean_chunk_vectors(texts: Sequence[str], embed: Embed, count: int) -> np.ndarray:
+    """The mean embedding of each text's first `count` chunks (see first_chunks), one batch for all texts."""
+    spans = [first_chunks(t, count) for t in texts]
+    vectors = np.asarray(embed([c for cs in spans for c in cs]), dtype=np.float64)
+    bounds = np.cumsum([0] + [len(cs) for cs in spans])
+    return np.array([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]).reshape(len(texts), -1)
+
+
 class GenreTextModel:
     """The shipped head: standardised style rates and a mean embedding into a softmax over the classes."""
 
@@ -105,6 +123,7 @@ class GenreTextModel:
             self.window_words = int(meta["window_words"])  # type: ignore[call-overload]
             self.window_count = int(meta["windows"])  # type: ignore[call-overload]
             self.dim = int(meta["embedding_dim"])  # type: ignore[call-overload]
+            self.view = str(meta.get("view", "windows"))  # type: ignore[attr-defined]
         except (KeyError, TypeError, ValueError) as exc:
             raise GenreModelError(f"{source}: missing or bad field: {exc}") from exc
         n = len(FEATURES)
@@ -114,26 +133,40 @@ class GenreTextModel:
             raise GenreModelError(
                 f"{source}: weights are {self.coef.shape}, expected ({len(self.classes)}, {n + self.dim})"
             )
+        if self.view not in ("windows", "chunks"):
+            raise GenreModelError(f"{source}: view must be 'windows' or 'chunks', got {self.view!r}")
         if not set(self.classes) <= set(_READS_AS) or "opinion" not in self.classes:
             raise GenreModelError(f"{source}: classes {self.classes} must be among {sorted(_READS_AS)}")
 
-    def features(self, texts: Sequence[str], embed: Embed) -> tuple[np.ndarray, np.ndarray]:
-        """(standardised style rates, mean window embeddings) of each text."""
+    def embeds(self, texts: Sequence[str], embed: Embed) -> np.ndarray:
+        """What the model reads of each text beside its style: the mean embedding of its view."""
+        if self.view == "chunks":
+            return mean_chunk_vectors(texts, embed, self.window_count)
+        return mean_window_vectors(texts, embed, self.window_words, self.window_count)
+
+    def features(
+        self, texts: Sequence[str], embed: Embed, vectors: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(standardised style rates, mean embeddings) of each text; `vectors`, when given, are the embeddings
+        already made (for view "chunks": the mean of each text's first chunk vectors in its index)."""
         style = np.array([style_features(t) for t in texts], dtype=np.float64).reshape(len(texts), len(FEATURES))
         z = (style - self.style_mean) / self.style_scale
         if self.dim == 0:  # a style-only model: no embedding to compute
             return z, np.zeros((len(texts), 0))
-        vectors = mean_window_vectors(texts, embed, self.window_words, self.window_count)
+        vectors = self.embeds(texts, embed) if vectors is None else np.asarray(vectors, dtype=np.float64)
+        vectors = vectors.reshape(len(texts), -1)
         if vectors.shape[1:] != (self.dim,):
             raise GenreModelError(f"the genre model needs {self.dim}-dimensional embeddings, got {vectors.shape[1:]}")
         return z, vectors
 
-    def read(self, texts: Sequence[str], embed: Embed, threshold: float | None = None) -> list[Reading]:
+    def read(
+        self, texts: Sequence[str], embed: Embed, threshold: float | None = None, vectors: np.ndarray | None = None
+    ) -> list[Reading]:
         """What each text reads as: the likeliest class, or with `threshold`, opinion when P(opinion) reaches it
-        and otherwise the likelier of the other classes."""
+        and otherwise the likelier of the other classes. `vectors`: see features."""
         if not texts:
             return []
-        z, e = self.features(texts, embed)
+        z, e = self.features(texts, embed, vectors)
         logits = np.hstack([z, e]) @ self.coef.T + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
@@ -213,34 +246,60 @@ class TextReader:
         self.embed = embed
         self.confident = confident
 
-    def read(self, text: str, threshold: float | None = None) -> Reading:
+    def needs_vector(self, text: str, threshold: float | None = None) -> bool:
+        """True when reading `text` takes the embedding model (the style model alone is not confident)."""
+        if self.second is None or self.second.dim == 0:
+            return False
+        if self.first is None:
+            return True
+        reading = self.first.read([text], self.embed, threshold)[0]
+        return max(reading.probabilities.values()) < self.confident
+
+    def read(self, text: str, threshold: float | None = None, vector: np.ndarray | None = None) -> Reading:
+        """What `text` reads as. `vector`: the embedding the second model reads, when already made (a build's
+        first chunk vectors, see GenreTextModel.features); otherwise the text is embedded here."""
         if self.first is not None:
             reading = self.first.read([text], self.embed, threshold)[0]
             if self.second is None or max(reading.probabilities.values()) >= self.confident:
                 return reading
         assert self.second is not None
-        return self.second.read([text], self.embed, threshold)[0]
+        vectors = None if vector is None else np.asarray(vector).reshape(1, -1)
+        return self.second.read([text], self.embed, threshold, vectors)[0]
+
+    @property
+    def chunk_view(self) -> int:
+        """How many first chunk vectors of an article the embedding model reads (0: it reads its own windows)."""
+        second = self.second
+        return second.window_count if second is not None and second.view == "chunks" and second.dim else 0
 
 
 # The style-only model decides alone when its likeliest class is at least this likely; the rest (the articles whose
 # style is ambiguous) are read by the embedding model. Set once, a priori, not tuned on the dev sets.
 CASCADE_CONFIDENCE = 0.9
 STYLE_MODEL_FILE = "genre_style_model.json"
+CHUNK_MODEL_FILE = "genre_chunk_model.json"
 
 
 def text_reader(
     encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-cache"), mode: str = "cascade"
 ) -> TextReader:
-    """The shipped models with the shipped MiniLM (loaded on first use). `mode`: "cascade" (the default), "style"
-    (the style-only model alone, no encoder), "embedding" (the embedding model alone)."""
-    if mode not in ("cascade", "style", "embedding"):
-        raise GenreModelError(f"unknown genre reader {mode!r}: use cascade, style or embedding")
+    """The shipped models with the shipped MiniLM (loaded on first use). `mode`: "cascade" (the default),
+    "cascade-chunks" (the cascade with the model of first chunk vectors, which a build feeds from its own vectors),
+    "style" (the style-only model alone, no encoder), "embedding" (the embedding model alone)."""
+    if mode not in ("cascade", "cascade-chunks", "style", "embedding"):
+        raise GenreModelError(f"unknown genre reader {mode!r}: use cascade, cascade-chunks, style or embedding")
 
     def embed(texts: list[str]) -> np.ndarray:  # the encoder loads on the first text that needs it
         return default_embed(encoder, cache_dir)(texts)
 
-    first = load_text_model(name=STYLE_MODEL_FILE) if mode in ("cascade", "style") else None
-    second = load_text_model() if mode in ("cascade", "embedding") else None
+    first = load_text_model(name=STYLE_MODEL_FILE) if mode in ("cascade", "cascade-chunks", "style") else None
+    second = (
+        load_text_model(name=CHUNK_MODEL_FILE)
+        if mode == "cascade-chunks"
+        else load_text_model()
+        if mode in ("cascade", "embedding")
+        else None
+    )
     return TextReader(first, second, embed, CASCADE_CONFIDENCE)
 
 

@@ -17,12 +17,13 @@ import numpy as np
 from .. import __version__
 from ..config import Settings
 from ..errors import CorpusError, IndexBusy, QAError
-from ..ingest.corpus import iter_files, read_articles
+from ..ingest.corpus import is_pending, iter_files, label_pending, read_articles
+from ..ingest.genre_model import reader_for
 from ..ingest.readers.base import Sink
-from ..models import Article, ReadWarning, Record
+from ..models import Article, Chunk, ReadWarning, Record
 from .backend import is_database
 from .chunk import chunk_articles
-from .embed import Embedder, load_embedder, model_name
+from .embed import DEFAULT_MODEL, Embedder, load_embedder, model_name, split_name
 from .index import (
     FORMAT_VERSION,
     INGEST_VERSION,
@@ -140,6 +141,29 @@ def _embed_unique(texts: list[str], embedder: Embedder, progress: Progress | Non
     return out
 
 
+def label_from_vectors(
+    articles: list[Article], chunks: list[Chunk], vectors: np.ndarray, name: str, settings: Settings
+) -> list[Article]:
+    """Settle the genres read_articles left pending (defer_text_genre) from the chunk vectors just made: the text
+    model reads the mean of an article's first chunk vectors when the index's model and chunking are the ones it
+    was trained with; otherwise (another model, the test embedder, other chunk sizes) it embeds the text itself."""
+    if not any(is_pending(a) for a in articles):
+        return articles
+    count = reader_for(settings).chunk_view
+    reusable = count > 0 and split_name(name)[0] == DEFAULT_MODEL and chunking(settings) == chunking(Settings())
+    rows: dict[str, list[int]] = {}
+    if reusable:
+        for i, chunk in enumerate(chunks):
+            if len(taken := rows.setdefault(chunk.article_id, [])) < count:
+                taken.append(i)
+
+    def first_vectors(article: Article) -> np.ndarray | None:
+        picked = rows.get(article.id)
+        return vectors[picked].astype(np.float64).mean(axis=0) if picked else None
+
+    return label_pending(articles, first_vectors, settings)
+
+
 def _ann(settings: Settings, chunks: int) -> Literal["flat", "hnsw"]:
     if settings.ann != "auto":
         return settings.ann
@@ -204,7 +228,7 @@ def build_index(
                 ann=old.ann,
                 seconds=time.perf_counter() - started,
             )
-        read = read_articles(paths, settings)
+        read = read_articles(paths, settings, defer_text_genre=True)
         if not read.articles:
             shown = ", ".join(str(p) for p in paths) or "(no paths)"
             raise CorpusError(f"no articles found in {shown}; nothing to index (the old index, if any, is kept)")
@@ -230,6 +254,8 @@ def build_index(
         duplicates = 0
         if todo and embedder:
             vectors[todo], duplicates = embed_texts([chunks[i].text for i in todo], embedder, progress)
+        labelled = label_from_vectors([a for a, _ in articles], chunks, vectors, name, settings)
+        articles = [(a, h) for a, (_, h) in zip(labelled, articles, strict=True)]
         ann = _ann(settings, len(chunks))
         manifest = Manifest(
             format_version=FORMAT_VERSION,

@@ -19,8 +19,9 @@ from .store import Store
 # Bump when the files of an index change shape; an index of another version must be rebuilt, not guessed at.
 FORMAT_VERSION = 1
 # Bump when reading the corpus gives other articles from the same files (an index of an older version still loads;
-# `qa build` reads its files again and keeps the vectors of unchanged text). 2: dates taken from URL paths.
-INGEST_VERSION = 2
+# `qa build` reads its files again and keeps the vectors of unchanged text). 2: dates taken from URL paths. 3: the
+# cue-less genre model reads an article's first chunk vectors.
+INGEST_VERSION = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 STORE = "store.sqlite"

@@ -27,6 +27,7 @@ from ..build import (
     embed_texts,
     file_stamps,
     fingerprint,
+    label_from_vectors,
     text_hash,
     up_to_date,
 )
@@ -121,7 +122,7 @@ class _Build:
         stamps = file_stamps(paths, meta.manifest if meta else None)
         if meta is not None and up_to_date(meta.manifest, stamps, self.name, self.settings):
             return self._report(meta, 0, 0, 0, 0, 0, up=True)
-        read = read_articles(paths, self.settings)
+        read = read_articles(paths, self.settings, defer_text_genre=True)
         if not read.articles:
             shown = ", ".join(str(p) for p in paths) or "(no paths)"
             raise CorpusError(f"no articles found in {shown}; nothing to index (the index, if any, is kept)")
@@ -249,6 +250,7 @@ class _Build:
                     vectors, dup = embed_texts([chunks[i].text for i in rows], self.embedder, None)
                     duplicates += dup
                 picked = [chunks[i] for i in rows]
+                batch = label_from_vectors(batch, picked, vectors, self.name, self.settings)
                 self._replace(batch, picked, [tokens[i] for i in rows], vectors, avgdl, order, hashes)
                 done += len(rows)
                 if self.progress:

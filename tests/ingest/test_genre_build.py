@@ -1,0 +1,102 @@
+"""A build labels cue-less articles from the chunk vectors it has just made: the same labels as reading the
+corpus alone, no article left pending, and no second pass of the encoder where the index's vectors serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.config import Settings
+from qa.ingest.corpus import is_pending, read_articles
+from qa.ingest.genre import PENDING_EVIDENCE
+from qa.ingest.genre_model import reader_for
+from qa.search.build import build_index, label_from_vectors
+from qa.search.chunk import chunk_articles
+from qa.search.embed import HashEmbedder
+from qa.search.index import Index
+
+CUELESS = Path(__file__).resolve().parents[1] / "data" / "genre_build" / "cueless.jsonl"
+# The labeller whose embedding model reads first chunk vectors (the default cascade reads its own windows).
+CHUNKS = Settings(genre_labeller="cascade-chunks", reader=None)
+
+
+def _labels(articles: object) -> dict[str, tuple[str, str]]:
+    return {a.id: (a.genre, a.genre_evidence[0]) for a in articles}  # type: ignore[attr-defined]
+
+
+def test_a_deferred_read_leaves_the_ambiguous_articles_pending() -> None:
+    now = read_articles([CUELESS], CHUNKS)
+    later = read_articles([CUELESS], CHUNKS, defer_text_genre=True)
+    pending = {a.id for a in later.articles if is_pending(a)}
+    # the fixture holds articles whose style the fast model is sure of and some it is not
+    assert pending and pending != {a.id for a in later.articles}
+    assert all(a.genre == "unknown" and PENDING_EVIDENCE in a.genre_evidence for a in later.articles if is_pending(a))
+    settled = {a.id: a for a in now.articles}
+    assert all(_labels([a]) == _labels([settled[a.id]]) for a in later.articles if not is_pending(a))
+    assert not any(is_pending(a) for a in now.articles)
+    # the default cascade embeds windows of its own: nothing waits for a build's vectors
+    assert not any(is_pending(a) for a in read_articles([CUELESS], defer_text_genre=True).articles)
+
+
+def test_another_embedder_labels_the_pending_articles_itself(tmp_path: Path) -> None:
+    # hash vectors are not what the genre model reads: the build embeds those articles with the shipped model
+    build_index([CUELESS], tmp_path / "idx", CHUNKS, embedder=HashEmbedder(64))
+    index = Index.load(tmp_path / "idx")
+    assert _labels(index.articles()) == _labels(read_articles([CUELESS], CHUNKS).articles)
+    assert not any(PENDING_EVIDENCE in a.genre_evidence for a in index.articles())
+
+
+def test_the_index_vectors_are_read_without_embedding_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = CHUNKS
+    articles = list(read_articles([CUELESS], settings, defer_text_genre=True).articles)
+    chunks = chunk_articles(articles, settings)
+    reader = reader_for(settings)
+    # the chunk vectors the build made: here those of the shipped model, made once up front
+    vectors = np.asarray(reader.embed([c.text for c in chunks]), dtype=np.float32)
+
+    def no_second_pass(texts: list[str]) -> np.ndarray:
+        raise AssertionError(f"embedded {len(texts)} texts again")
+
+    monkeypatch.setattr(reader, "embed", no_second_pass)
+    labelled = label_from_vectors(articles, chunks, vectors, "sentence-transformers/all-MiniLM-L6-v2", settings)
+    monkeypatch.undo()
+    assert _labels(labelled) == _labels(read_articles([CUELESS], settings).articles)
+    assert not any(is_pending(a) for a in labelled)
+
+
+def test_other_chunk_sizes_fall_back_to_the_models_own_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = CHUNKS.model_copy(update={"chunk_sentences": 2, "chunk_overlap": 0})
+    articles = list(read_articles([CUELESS], settings, defer_text_genre=True).articles)
+    chunks = chunk_articles(articles, settings)
+    vectors = np.zeros((len(chunks), 384), dtype=np.float32)  # would mislabel if they were read
+    labelled = label_from_vectors(articles, chunks, vectors, "sentence-transformers/all-MiniLM-L6-v2", settings)
+    assert _labels(labelled) == _labels(read_articles([CUELESS], settings).articles)
+
+
+@pytest.mark.integration
+def test_a_real_build_labels_from_its_own_vectors(tmp_path: Path) -> None:
+    report = build_index([CUELESS], tmp_path / "idx", CHUNKS)
+    index = Index.load(tmp_path / "idx")
+    assert report.embedded == len(index.chunks)
+    assert _labels(index.articles()) == _labels(read_articles([CUELESS], CHUNKS).articles)
+    assert all(a.genre_evidence[0].startswith("no genre cue; the text reads as") for a in index.articles())
+
+
+@pytest.mark.integration
+@pytest.mark.postgres
+def test_a_database_build_labels_the_same(pg_uri: str) -> None:
+    import psycopg
+
+    from qa.search.backend import open_index
+
+    build_index([CUELESS], pg_uri, CHUNKS)
+    index = open_index(pg_uri)
+    try:
+        assert _labels(index.articles()) == _labels(read_articles([CUELESS], CHUNKS).articles)
+    finally:
+        index.close()
+    with psycopg.connect(pg_uri) as con:  # the genre the filters search on is the settled one
+        rows = con.execute("SELECT DISTINCT c.article_id, c.genre FROM qa_chunks c").fetchall()
+    assert dict(rows) == {a.id: a.genre for a in read_articles([CUELESS], CHUNKS).articles}
