@@ -24,9 +24,11 @@ def test_real_model_index_finds_the_answering_chunks(tmp_path: Path) -> None:
         "Who is blamed for the cyberattack on German air traffic control?": "holds Russia responsible",
         "What did the NATO chief warn about?": "Russia could attack a NATO country",
     }
-    hits = index.dense_search(load_embedder("default", 64, encoder).embed(list(questions)), 1)
-    for (question, expected), [(row, _)] in zip(questions.items(), hits, strict=True):
-        assert expected in index.chunks[row].text, question
+    # the two nearest chunks: an int8 export's calibration is not bit-exact from one export to the next, and the
+    # cyberattack question's top two chunks swap between exports (both are of the right article)
+    hits = index.dense_search(load_embedder("default", 64, encoder).embed(list(questions)), 2)
+    for (question, expected), found in zip(questions.items(), hits, strict=True):
+        assert any(expected in index.chunks[row].text for row, _ in found), question
 
 
 @pytest.mark.integration
