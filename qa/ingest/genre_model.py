@@ -84,13 +84,17 @@ def windows(text: str, words: int, count: int) -> list[str]:
     return [" ".join(tokens[s : s + words]) for s in sorted(set(starts))]
 
 
+def _mean_vectors(spans: Sequence[Sequence[str]], embed: Embed) -> np.ndarray:
+    """The mean embedding of each text's pieces (`spans`, one list per text), one batch for all texts."""
+    vectors = np.asarray(embed([piece for pieces in spans for piece in pieces]), dtype=np.float64)
+    bounds = np.cumsum([0] + [len(pieces) for pieces in spans])
+    return np.array([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]).reshape(len(spans), -1)
+
+
 def mean_window_vectors(texts: Sequence[str], embed: Embed, words: int, count: int) -> np.ndarray:
     """The mean embedding of each text's windows (see windows), one batch for all texts: what the embedding
     model reads, at training and at labelling time alike."""
-    spans = [windows(t, words, count) for t in texts]
-    vectors = np.asarray(embed([w for ws in spans for w in ws]), dtype=np.float64)
-    bounds = np.cumsum([0] + [len(ws) for ws in spans])
-    return np.array([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]).reshape(len(texts), -1)
+    return _mean_vectors([windows(t, words, count) for t in texts], embed)
 
 
 def first_chunks(text: str, count: int) -> list[str]:
@@ -104,10 +108,7 @@ def first_chunks(text: str, count: int) -> list[str]:
 
 def mean_chunk_vectors(texts: Sequence[str], embed: Embed, count: int) -> np.ndarray:
     """The mean embedding of each text's first `count` chunks (see first_chunks), one batch for all texts."""
-    spans = [first_chunks(t, count) for t in texts]
-    vectors = np.asarray(embed([c for cs in spans for c in cs]), dtype=np.float64)
-    bounds = np.cumsum([0] + [len(cs) for cs in spans])
-    return np.array([vectors[a:b].mean(axis=0) for a, b in itertools.pairwise(bounds)]).reshape(len(texts), -1)
+    return _mean_vectors([first_chunks(t, count) for t in texts], embed)
 
 
 class GenreTextModel:
