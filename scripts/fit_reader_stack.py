@@ -1,13 +1,14 @@
 """Fit the reader's stack: a logistic model over the reader's logit and the hand-set score of each candidate.
 
-    python scripts/fit_reader_stack.py --index DIR [--data ../shared/data] [--write]
+    python scripts/fit_reader_stack.py --index DIR [--reader FOLDER] [--data ../shared/data] [--write]
 
 The reader (qa/data/reader) ranks sentences well where the hand-set score is weak and the other way round; three
 numbers combine them into the probability that a quote answers. They are fitted on the squad2 questions of two of
 the four squad2 titles held out from the reader's training (STACK_TITLES); the other two (REPORT_TITLES) are
 never fitted on and are what the closing figures report. `--index` is a squad2 index (qa eval --corpus
 ../shared/data/squad2/paragraphs.jsonl builds one in .qa-cache/). Seeded by construction (no sampling); prints
-counts and figures; with --write, stores the weights in qa/data/reader/manifest.json under "stack".
+counts and figures; with --write, stores the weights under "stack" in the reader folder's manifest.json
+(qa/data/reader/ unless --reader).
 """
 
 from __future__ import annotations
@@ -60,11 +61,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared/data")
+    ap.add_argument("--reader", type=Path, default=DEFAULT_READER, help="an exported reader folder")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
 
-    reader = OnnxReader(DEFAULT_READER)
+    reader = OnnxReader(args.reader)
     reader.stack = None  # the raw probabilities are the feature
     settings = Settings(quote_threshold=0.0, max_quotes=Settings().reader_depth)
     assistant = Assistant.load(args.index, settings).with_reader(reader)
@@ -82,7 +84,7 @@ def main() -> None:
     }
     print(json.dumps(stack, indent=1))
     if args.write:
-        path = DEFAULT_READER / "manifest.json"
+        path = args.reader / "manifest.json"
         manifest = json.loads(path.read_text(encoding="utf-8"))
         manifest["stack"] = stack
         path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")

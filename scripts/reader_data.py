@@ -10,6 +10,9 @@ A group is one question with its candidate sentences: at most one positive (the 
   "when", "where", "what"), from a window of the sentence's words; that sentence positive, other sentences of its
   article and of similar articles negative. Near-misses: the same question asked with the answering sentence removed,
   and the question with one of its names swapped for a name from another article.
+- cross-report (cross_groups): a cloze question from one report of a story asked of another report of the same
+  story (full_26k's articles retrieved for one question), whose sentence holding the same answer is the positive;
+  near-misses are that report without its answering sentences.
 
 Excluded from every group (never trained on): news_qa's articles and the first 1,000 lines of sample_5k (by
 canonical URL and by normalised text), articles retrieved for a news_qa question, and articles dated May-December
@@ -278,4 +281,97 @@ def squad_groups(data: Path, heldout: bool) -> list[Group]:
         others = [o for o in others if not any(g in normalise(paras[o[0]][1][o[1]]) for g in golds)]
         cands += [pair_text(paras[p][1], i) for p, i in others[:2]]
         groups.append(Group(q["question"], cands, positive, "squad2", q["answers"]))
+    return groups
+
+
+# --- cross-report questions -------------------------------------------------------------------------------------------
+
+_STOP = frozenset(
+    "a an the of to in on at for and or but is are was were be been by with from as that this it its his her their "
+    "he she they we i you has have had will would said says not no than then there which who what when where "
+    "how".split()
+)
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in normalise(text).split() if w not in _STOP and len(w) > 2}
+
+
+def _inside_name(sentence: str, blank: Blank) -> bool:
+    """The blank is part of a longer name or code ("Bank of [England]", "COVID-[19]", "[Food] and Drug
+    Administration"): asking for it makes a question nothing answers."""
+    before = sentence[max(0, blank.start - 5) : blank.start]
+    after = sentence[blank.end : blank.end + 6]
+    return bool(
+        re.search(r"[-/]$|\b(?:of|and|&) $|[A-Z]\w* $", before)
+        or re.match(r"^(?:[-/]|\s(?:of|and|&)\s[A-Z]|\s[A-Z])", after)
+    )
+
+
+def story_groups(articles: list[dict]) -> list[list[dict]]:
+    """Articles retrieved for the same question (full_26k's `retrieved_for_question_id`): reports of one story,
+    often by different outlets."""
+    by: dict[str, list[dict]] = {}
+    for a in articles:
+        key = a.get("retrieved_for_question_id")
+        if key:
+            by.setdefault(key, []).append(a)
+    return [v for _, v in sorted(by.items()) if len(v) >= 2]
+
+
+def cross_groups(stories: list[list[dict]], per_story: int, seed: int) -> list[Group]:
+    """Questions made from one report's sentence, asked of ANOTHER report of the same story.
+
+    The question blanks a name, number or date out of a sentence of report A (as cloze_question does); the positive
+    is the sentence of report B that holds the same answer and shares most of the question's content words, but is
+    not a copy of A's sentence (word overlap under 0.6), so the reader must match a paraphrase, not a string. B's
+    sentences without the answer are the negatives. A third of the questions are also asked of B with every
+    sentence holding the answer removed: on topic, same story, no answer (a near-miss that must not be quoted)."""
+    rng = random.Random(seed)
+    groups: list[Group] = []
+    for story in stories:
+        split = [split_sentences(a["text"]) for a in story]
+        made = 0
+        tries = 0
+        while made < per_story and tries < 10 * per_story:
+            tries += 1
+            a, b = rng.sample(range(len(story)), 2)
+            sa, sb = split[a], split[b]
+            usable = [s for s in sa if 60 <= len(s) <= 400 and blanks(s)]
+            if not usable or len(sb) < 4:
+                continue
+            sentence = rng.choice(usable)
+            blank = rng.choice(blanks(sentence))
+            answer = sentence[blank.start : blank.end]
+            if blank.wh == "where" or (blank.wh == "when" and answer[:3] in {"in ", "on "}):
+                answer = answer[3:]
+            key = normalise(answer)
+            if len(key) < 2 or _inside_name(sentence, blank):
+                continue
+            question = cloze_question(sentence, blank, rng)
+            if key in normalise(question) or len(normalise(question).split()) < 4:
+                continue
+            holding = [j for j, s in enumerate(sb) if f" {key} " in f" {normalise(s)} "]
+            if not holding:
+                continue
+            qwords = _content(question)
+            own = _content(sentence)
+            best = max(holding, key=lambda j: len(qwords & _content(sb[j])))
+            shared = qwords & _content(sb[best])
+            copy = len(own & _content(sb[best])) / max(1, len(own | _content(sb[best])))
+            if len(shared) < 3 or copy >= 0.6:
+                continue
+            others = [j for j in range(len(sb)) if j not in holding]
+            rng.shuffle(others)
+            negatives = [pair_text(sb, j) for j in others[:7]]
+            if len(negatives) < 3:
+                continue
+            cands = [pair_text(sb, best), *negatives]
+            order = list(range(len(cands)))
+            rng.shuffle(order)
+            groups.append(Group(question, [cands[k] for k in order], order.index(0), "cross", [answer]))
+            misses = [pair_text(sb, j) for j in others[:7] if j - 1 not in holding]
+            if rng.random() < 0.33 and len(misses) >= 3:
+                groups.append(Group(question, misses, None, "cross-miss", [answer]))
+            made += 1
     return groups

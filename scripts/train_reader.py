@@ -1,12 +1,14 @@
 """Train the reader: a cross-encoder from the shipped all-MiniLM-L6-v2 weights that scores whether a sentence answers.
 
     python scripts/train_reader.py [--data ../shared/data] [--work .qa-cache/reader] [--minutes 60] [--resume]
-    python scripts/train_reader.py --export-only            # ONNX fp32 + int8 from the best checkpoint
+    python scripts/train_reader.py --export-only [--out DIR] # ONNX fp32 + int8 from the best checkpoint
+    python scripts/train_reader.py --cross-stories 2930 --val-stories 250 ...   # add cross-report news questions
 
 Seeded and reproducible. Prints data counts, time and validation figures; writes the best checkpoint to the work
 folder (safetensors) and, with --export or --export-only, `qa/data/reader/` (model.onnx int8, tokenizer, manifest.json
 with the data used, the figures and a sha256 of every file). Data: scripts/reader_data.py (squad2 training titles and
-news cloze questions; the held-out squad2 titles and the news_qa evaluation articles are never trained on).
+news cloze and cross-report questions; the held-out squad2 titles and the news_qa evaluation articles are never
+trained on).
 
 Model: BERT (MiniLM-L6) -> mean pooling -> LayerNorm -> linear, one logit per (question, sentence [SEP] context) pair.
 Loss: listwise softmax over a question's candidates plus a fixed "no answer" logit 0 (SQuAD 2.0 style), plus a
@@ -128,9 +130,15 @@ def build_data(args: argparse.Namespace) -> tuple[list[rd.Group], list[rd.Group]
     used = articles[args.val_articles : args.val_articles + args.cloze_articles]
     cloze = rd.cloze_groups(used, args.per_article, args.seed) if used else []
     val_cloze = [g for g in rd.cloze_groups(held, 1, args.seed + 1) if g.source != "cloze-swap"] if held else []
+    stories = rd.story_groups(list(rd.news_articles(data))) if args.cross_stories > 0 else []
+    rng.shuffle(stories)
+    used_stories = stories[args.val_stories : args.val_stories + args.cross_stories]
+    cross = rd.cross_groups(used_stories, args.per_story, args.seed)
+    val_cross = rd.cross_groups(stories[: args.val_stories], 1, args.seed + 1) if args.val_stories else []
+    val_cloze += val_cross
     squad = rd.squad_groups(data, heldout=False)
     val_squad = rd.squad_groups(data, heldout=True)
-    train = squad * args.squad_repeat + cloze
+    train = squad * args.squad_repeat + cloze + cross
     counts = {
         "news_articles_usable": len(articles),
         "news_articles_used": len(used),
@@ -138,6 +146,11 @@ def build_data(args: argparse.Namespace) -> tuple[list[rd.Group], list[rd.Group]
         "cloze_groups": sum(g.source == "cloze" for g in cloze),
         "cloze_near_miss_groups": sum(g.source == "cloze-miss" for g in cloze),
         "cloze_swap_groups": sum(g.source == "cloze-swap" for g in cloze),
+        "news_stories_used": min(len(stories) - args.val_stories, args.cross_stories) if stories else 0,
+        "news_stories_validation": args.val_stories if stories else 0,
+        "cross_groups": sum(g.source == "cross" for g in cross),
+        "cross_near_miss_groups": sum(g.source == "cross-miss" for g in cross),
+        "cross_validation_groups": len(val_cross),
         "squad2_train_questions": len(squad),
         "squad2_train_unanswerable": sum(g.positive is None for g in squad),
         "squad2_repeat": args.squad_repeat,
@@ -284,11 +297,12 @@ def export(args: argparse.Namespace) -> None:
         opset_version=17,
         dynamo=False,
     )
-    OUT.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(fp32), str(OUT / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        shutil.copyfile(base_model_path() / name, OUT / name)
-    files = sorted(p for p in OUT.iterdir() if p.name != "manifest.json")
+        shutil.copyfile(base_model_path() / name, out / name)
+    files = sorted(p for p in out.iterdir() if p.name != "manifest.json")
     manifest = {
         "model": "qa reader: all-MiniLM-L6-v2 cross-encoder, mean pooling, LayerNorm, linear; ONNX int8 per channel",
         "layers": args.layers,
@@ -310,7 +324,7 @@ def export(args: argparse.Namespace) -> None:
         "history": status["history"],
         "files": {p.name: sha256(p) for p in files},
     }
-    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(json.dumps({k: manifest[k] for k in ("trained_steps", "validation", "files")}, indent=1))
 
 
@@ -329,6 +343,9 @@ def main() -> None:
     p.add_argument("--cloze-articles", type=int, default=6000)
     p.add_argument("--val-articles", type=int, default=300)
     p.add_argument("--per-article", type=int, default=2)
+    p.add_argument("--cross-stories", type=int, default=0, help="news stories for cross-report questions")
+    p.add_argument("--val-stories", type=int, default=0)
+    p.add_argument("--per-story", type=int, default=4)
     p.add_argument("--squad-repeat", type=int, default=2)
     p.add_argument("--val-limit", type=int, default=400)
     p.add_argument("--eval-minutes", type=float, default=15)
@@ -338,6 +355,7 @@ def main() -> None:
     p.add_argument("--resume", action="store_true")
     p.add_argument("--export", action="store_true", help="export after training")
     p.add_argument("--export-only", action="store_true")
+    p.add_argument("--out", default=str(OUT), help="folder the exported reader is written to")
     args = p.parse_args()
     if not args.export_only:
         train(args)
