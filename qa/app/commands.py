@@ -88,6 +88,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"embedded {report.embedded}, reused {report.reused}; articles added {report.added}, "
             f"changed {report.changed}, removed {report.removed}; {report.seconds:.1f}s."
         )
+        if report.updated:
+            print(
+                f"{report.updated} articles with the same text but a new record (fields or genre label) "
+                "rewritten without embedding."
+            )
         if report.reweighted and report.avgdl_before and report.avgdl_after:
             moved = (report.avgdl_after - report.avgdl_before) / report.avgdl_before
             print(

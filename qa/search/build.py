@@ -65,6 +65,9 @@ class BuildReport(Record):
     avgdl_before: float | None = None
     avgdl_after: float | None = None
     reweighted: int = 0
+    # Articles whose text is unchanged but whose record is not (a new title, date or section, or a genre label
+    # that other labelling settings changed): rewritten without embedding anything.
+    updated: int = 0
     warnings: tuple[ReadWarning, ...] = ()
 
 
@@ -149,10 +152,9 @@ def label_from_vectors(
     was trained with; otherwise (another model, the test embedder, other chunk sizes) it embeds the text itself."""
     if not any(is_pending(a) for a in articles):
         return articles
-    count = reader_for(settings).chunk_view
-    reusable = count > 0 and split_name(name)[0] == DEFAULT_MODEL and chunking(settings) == chunking(Settings())
+    count = chunk_view(name, settings)
     rows: dict[str, list[int]] = {}
-    if reusable:
+    if count:
         for i, chunk in enumerate(chunks):
             if len(taken := rows.setdefault(chunk.article_id, [])) < count:
                 taken.append(i)
@@ -162,6 +164,14 @@ def label_from_vectors(
         return vectors[picked].astype(np.float64).mean(axis=0) if picked else None
 
     return label_pending(articles, first_vectors, settings)
+
+
+def chunk_view(name: str, settings: Settings) -> int:
+    """How many of an article's first chunk vectors the genre text model reads, when an index's vectors (made with
+    model `name`, chunked by `settings`) are the ones it was trained on; else 0 (it embeds the text itself)."""
+    count = reader_for(settings).chunk_view
+    same = split_name(name)[0] == DEFAULT_MODEL and chunking(settings) == chunking(Settings())
+    return count if count > 0 and same else 0
 
 
 def _ann(settings: Settings, chunks: int) -> Literal["flat", "hnsw"]:
@@ -177,6 +187,7 @@ def up_to_date(old: Manifest | None, stamps: tuple[FileStamp, ...], name: str, s
         and old.ingest_version == INGEST_VERSION
         and old.model == name
         and old.chunking == chunking(settings)
+        and old.labelling == labelling(settings)
         and settings.ann in ("auto", old.ann)
         and old.files == stamps
     )
@@ -188,6 +199,11 @@ def chunking(settings: Settings) -> dict[str, int]:
         "overlap": settings.chunk_overlap,
         "max_chars": settings.chunk_max_chars,
     }
+
+
+def labelling(settings: Settings) -> dict[str, str | float]:
+    """The settings besides an article's own text and fields that decide its genre label."""
+    return {"genre_labeller": settings.genre_labeller, "opinion_threshold": settings.opinion_threshold}
 
 
 def fingerprint(stamps: tuple[FileStamp, ...]) -> str:
@@ -237,6 +253,7 @@ def build_index(
         articles = [(a, text_hash(a)) for a in read.articles]
         chunks = chunk_articles([a for a, _ in articles], settings)
         old_hashes = _old_hashes(index_dir) if old else {}
+        old_records = _old_records(index_dir) if old else {}
         reuse = _reusable(index_dir, old, name, old_hashes)
         hashes = {a.id: h for a, h in articles}
         keys = [f"{hashes[c.article_id]}:{c.start}-{c.end}" for c in chunks]
@@ -264,6 +281,7 @@ def build_index(
             model=name,
             dim=dim,
             chunking=chunking(settings),
+            labelling=labelling(settings),
             ann=ann,
             corpus_fingerprint=fingerprint(stamps),
             files=stamps,
@@ -290,11 +308,32 @@ def build_index(
             added=sum(a.id not in old_hashes for a, _ in articles),
             changed=sum(a.id in old_hashes and old_hashes[a.id] != h for a, h in articles),
             removed=len(set(old_hashes) - set(hashes)),
+            updated=_updated(old_records, articles, old_hashes),
             up_to_date=False,
             ann=ann,
             seconds=time.perf_counter() - started,
             warnings=read.warnings,
         )
+
+
+def _updated(old_records: dict[str, Article], articles: list[tuple[Article, str]], old_hashes: dict[str, str]) -> int:
+    """How many articles kept their text but not their record (fields, genre label)."""
+    return sum(a.id in old_records and old_hashes.get(a.id) == h and old_records[a.id] != a for a, h in articles)
+
+
+def _old_records(index_dir: Path) -> dict[str, Article]:
+    """The articles of the current version by id; none when there is no readable one."""
+    try:
+        version = current_version(index_dir)
+        if version is None:
+            return {}
+        store = Store(version / STORE)
+        try:
+            return {a.id: a for a in store.articles()}
+        finally:
+            store.close()
+    except QAError:
+        return {}
 
 
 def _old_hashes(index_dir: Path) -> dict[str, str]:

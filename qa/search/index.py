@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from ..errors import IndexCorrupt, IndexMismatch, IndexNotBuilt
 from ..models import Article, Chunk, Filters, Record
@@ -56,6 +56,8 @@ class Manifest(Record):
     model: str
     dim: int
     chunking: dict[str, int]
+    # The settings that decide a cue-less article's genre (build.labelling): a change relabels on the next build.
+    labelling: dict[str, str | float] = Field(default_factory=dict)
     ann: Literal["flat", "hnsw"]
     corpus_fingerprint: str
     files: tuple[FileStamp, ...]

@@ -12,6 +12,7 @@ from qa.config import Settings
 from qa.ingest.corpus import is_pending, read_articles
 from qa.ingest.genre import PENDING_EVIDENCE
 from qa.ingest.genre_model import reader_for
+from qa.models import Filters
 from qa.search.build import build_index, label_from_vectors
 from qa.search.chunk import chunk_articles
 from qa.search.embed import HashEmbedder
@@ -100,3 +101,58 @@ def test_a_database_build_labels_the_same(pg_uri: str) -> None:
     with psycopg.connect(pg_uri) as con:  # the genre the filters search on is the settled one
         rows = con.execute("SELECT DISTINCT c.article_id, c.genre FROM qa_chunks c").fetchall()
     assert dict(rows) == {a.id: a.genre for a in read_articles([CUELESS], CHUNKS).articles}
+
+
+@pytest.fixture(params=["folder", pytest.param("postgres", marks=pytest.mark.postgres)])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """An empty index location of each backend."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("pg_uri"))
+    return tmp_path / "idx"
+
+
+def test_other_labelling_settings_relabel_on_the_next_build(where: str | Path) -> None:
+    from qa.search.backend import open_index
+
+    style = Settings(genre_labeller="style", reader=None, model="hash-64")
+    chunks = style.model_copy(update={"genre_labeller": "cascade-chunks"})
+    before, after = (
+        _labels(read_articles([CUELESS], style).articles),
+        _labels(read_articles([CUELESS], chunks).articles),
+    )
+    differ = sum(before[i] != after[i] for i in before)
+    assert differ  # the style model alone and the cascade read some of these articles differently
+    build_index([CUELESS], where, style, embedder=HashEmbedder(64))
+    report = build_index([CUELESS], where, chunks, embedder=HashEmbedder(64))
+    assert not report.up_to_date and (report.embedded, report.changed, report.updated) == (0, 0, differ)
+    index = open_index(where, settings=chunks)
+    try:
+        assert _labels(index.articles()) == after
+        opinion = {a.id for a in index.articles() if a.genre == "opinion"}
+        assert set(index.article_ids(Filters(genres=("opinion",)))) == opinion
+    finally:
+        index.close()
+    assert build_index([CUELESS], where, chunks, embedder=HashEmbedder(64)).up_to_date
+    back = build_index([CUELESS], where, style, embedder=HashEmbedder(64))
+    assert (back.embedded, back.updated) == (0, differ)
+
+
+@pytest.mark.integration
+@pytest.mark.postgres
+def test_a_database_relabels_from_its_stored_vectors(pg_uri: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.search.backend import open_index
+
+    build_index([CUELESS], pg_uri, CHUNKS.model_copy(update={"genre_labeller": "style"}))
+
+    def no_second_pass(texts: list[str]) -> np.ndarray:
+        raise AssertionError(f"embedded {len(texts)} texts again")
+
+    monkeypatch.setattr(reader_for(CHUNKS), "embed", no_second_pass)
+    report = build_index([CUELESS], pg_uri, CHUNKS)
+    monkeypatch.undo()
+    assert report.embedded == 0 and report.updated > 0
+    index = open_index(pg_uri)
+    try:
+        assert _labels(index.articles()) == _labels(read_articles([CUELESS], CHUNKS).articles)
+    finally:
+        index.close()

@@ -206,3 +206,30 @@ def test_stored_vectors_are_the_vectors_searched(built: SearchBackend, reference
         # the same chunk holds the same vector in the other backend
         ref_row = next(r for r, c in reference.chunks_of(built.lookup([row])[row].chunk.article_id) if c.id == chunk_id)
         assert np.allclose(reference.stored_vectors([ref_row])[ref_row], vector, atol=1e-5)
+
+
+def test_a_new_record_with_the_same_text_is_rewritten_without_embedding(where: str | Path, tmp_path: Path) -> None:
+    sources = _source(tmp_path / "src")
+    build_index(sources, where, SETTINGS)
+    edited = [EXTRA[0], dict(EXTRA[1], section="Opinion", title="Mines: a view"), dict(EXTRA[2], date="2023-07-01")]
+    _source(tmp_path / "src", edited)
+    report = build_index(sources, where, SETTINGS)
+    assert (report.embedded, report.added, report.changed, report.removed, report.updated) == (0, 0, 0, 0, 2)
+    index = open_index(where, settings=SETTINGS)
+    try:
+        n1, u1 = index.article("n1"), index.article("u1")
+        assert n1 is not None and n1.genre == "opinion" and n1.title == "Mines: a view"
+        assert u1 is not None and u1.published == dt.date(2023, 7, 1)
+        # the filters of both legs see the new record: n1 is now an opinion piece, u1 has a date
+        opinion = Filters(genres=("opinion",))
+        [hits] = index.bm25_search(["Deminers cleared 300 landmines near Aghdam"], 20, opinion)
+        assert "n1" in {index.lookup([r])[r].chunk.article_id for r, _ in hits}
+        vector = EMB.embed(["Deminers cleared 300 landmines near Aghdam"])[0]
+        [dense] = index.dense_search(vector[None, :], 20, opinion)
+        assert "n1" in {index.lookup([r])[r].chunk.article_id for r, _ in dense}
+        dated = Filters(since=dt.date(2023, 6, 15))
+        [hits] = index.bm25_search(["Landmines were cleared from a school yard"], 20, dated)
+        assert "u1" in {index.lookup([r])[r].chunk.article_id for r, _ in hits}
+    finally:
+        index.close()
+    assert build_index(sources, where, SETTINGS).up_to_date

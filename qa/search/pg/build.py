@@ -16,18 +16,20 @@ import numpy as np
 from ... import __version__
 from ...config import Settings
 from ...errors import CorpusError, IndexBusy, IndexMismatch, QAError
-from ...ingest.corpus import read_articles
+from ...ingest.corpus import is_pending, label_pending, read_articles
 from ...models import Article, Chunk
 from ..backend import redact
 from ..build import (
     EMBED_SLICE,
     BuildReport,
     Progress,
+    chunk_view,
     chunking,
     embed_texts,
     file_stamps,
     fingerprint,
     label_from_vectors,
+    labelling,
     text_hash,
     up_to_date,
 )
@@ -61,6 +63,13 @@ _COPY_CHUNKS = (
 _COPY_BM25 = (
     "COPY qa_bm25 (id, article_id, genre, outlet_key, authors_key, published, lex, tf, length, avgdl, bm) FROM STDIN"
 )
+# The filter columns of an article's chunks, after its record changed but not its text.
+_REFILTER_CHUNKS = (
+    "UPDATE qa_chunks c SET genre = u.genre, outlet_key = u.outlet_key, authors_key = u.authors_key, "
+    "published = u.published FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::date[]) "
+    "AS u(id, genre, outlet_key, authors_key, published) WHERE c.article_id = u.id"
+)
+_REFILTER_BM25 = _REFILTER_CHUNKS.replace("UPDATE qa_chunks", "UPDATE qa_bm25", 1)
 _UPSERT = (
     "INSERT INTO qa_articles (id, ord, text_hash, genre, outlet, outlet_key, authors, authors_key, published, data) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET ord = EXCLUDED.ord, "
@@ -133,6 +142,9 @@ class _Build:
         old = self._old_hashes() if meta is not None else {}
         # Other chunk settings: every article is rewritten (one batch at a time, each consistent in itself).
         todo = [a for a in read.articles if not same_chunking or old.get(a.id) != hashes[a.id]]
+        rewritten = {a.id for a in todo}
+        kept = [a for a in read.articles if a.id in old and a.id not in rewritten]
+        relabel = meta is not None and meta.manifest.labelling != labelling(self.settings)
         removed = sorted(set(old) - set(hashes))
         chunks = chunk_articles(todo, self.settings)
         if (chunks or meta is None) and self.embedder is None:
@@ -146,6 +158,7 @@ class _Build:
         order = {a.id: i for i, a in enumerate(read.articles)}
         embedded, duplicates = self._write(todo, chunks, tokens, avgdl, order, hashes)
         self._remove(removed)
+        updated = self._update(kept, relabel, order, hashes)
         ensure_hnsw(self.con)
         reweighted = self._finish(stamps, avgdl, order, read.articles)
         final = read_meta(self.con, self.uri)
@@ -161,6 +174,7 @@ class _Build:
             up=False,
             avgdl=(before, avgdl),
             reweighted=reweighted,
+            updated=updated,
             warnings=read.warnings,
         )
 
@@ -201,6 +215,7 @@ class _Build:
             model=self.name,
             dim=self.embedder.dim if self.embedder else 0,
             chunking=chunking(self.settings),
+            labelling=labelling(self.settings),
             ann="hnsw",
             corpus_fingerprint=fingerprint(stamps),
             files=stamps,
@@ -323,6 +338,52 @@ class _Build:
                 (len(chunks) - gone[0], sum(len(t) for t in tokens) - gone[1]),
             )
 
+    def _update(self, kept: list[Article], relabel: bool, order: dict[str, int], hashes: dict[str, str]) -> int:
+        """Rewrite the stored record of every article whose text is unchanged but whose record is not (a new
+        title, date or section, or a genre label that other labelling settings give), and its chunks' filter
+        columns, without embedding; returns how many. A genre left pending by the read keeps its stored label when
+        nothing that decides it changed, else is settled from the article's stored chunk vectors."""
+        if not kept:
+            return 0
+        found = self.con.execute("SELECT id, data FROM qa_articles WHERE id = ANY(%s)", ([a.id for a in kept],))
+        stored = {str(i): Article.model_validate(d) for i, d in found.fetchall()}
+        settled = []
+        for a in kept:
+            before = stored.get(a.id)
+            if before is not None and is_pending(a) and not relabel and _cue_less(before):
+                a = a.model_copy(update={"genre": before.genre, "genre_evidence": before.genre_evidence})
+            settled.append(a)
+        pending = [a for a in settled if is_pending(a)]
+        if pending:
+            vectors = self._first_vectors([a.id for a in pending])
+            labelled = {a.id: a for a in label_pending(pending, lambda a: vectors.get(a.id), self.settings)}
+            settled = [labelled.get(a.id, a) for a in settled]
+        changed = [a for a in settled if a.id in stored and a != stored[a.id]]
+        for lo in range(0, len(changed), 500):
+            part = changed[lo : lo + 500]
+            columns = [list(c) for c in zip(*[(a.id, *_filter_columns(a)) for a in part], strict=True)]
+            with self.con.transaction():
+                self.con.cursor().executemany(_UPSERT, [_article_row(a, order[a.id], hashes[a.id]) for a in part])
+                self.con.execute(_REFILTER_CHUNKS, columns)
+                self.con.execute(_REFILTER_BM25, columns)
+        return len(changed)
+
+    def _first_vectors(self, article_ids: list[str]) -> dict[str, np.ndarray]:
+        """The mean of each article's first stored chunk vectors, as the genre text model reads them; none when
+        the index's vectors are not the ones it was trained on."""
+        count = chunk_view(self.name, self.settings)
+        if not count:
+            return {}
+        rows = self.con.execute(
+            "SELECT article_id, embedding::text FROM qa_chunks WHERE article_id = ANY(%s) ORDER BY article_id, start",
+            (article_ids,),
+        ).fetchall()
+        first: dict[str, list[np.ndarray]] = {}
+        for article_id, text in rows:
+            if len(taken := first.setdefault(str(article_id), [])) < count:
+                taken.append(np.array(text.strip("[]").split(","), dtype=np.float64))
+        return {i: np.mean(v, axis=0) for i, v in first.items()}
+
     def _delete_chunks(self, article_ids: list[str]) -> tuple[int, int]:
         """Delete the chunks of these articles, taking their terms out of the document frequencies; returns how
         many chunks and how many terms in all went."""
@@ -396,6 +457,7 @@ class _Build:
         up: bool,
         avgdl: tuple[float | None, float] | None = None,
         reweighted: int = 0,
+        updated: int = 0,
         warnings: tuple[Any, ...] = (),
     ) -> BuildReport:
         articles = int(self.con.execute("SELECT count(*) FROM qa_articles").fetchone()[0])
@@ -415,8 +477,14 @@ class _Build:
             avgdl_before=avgdl[0] if avgdl else None,
             avgdl_after=avgdl[1] if avgdl else None,
             reweighted=reweighted,
+            updated=updated,
             warnings=warnings,
         )
+
+
+def _cue_less(article: Article) -> bool:
+    """True when the article's genre was read from its text, not decided by a cue."""
+    return bool(article.genre_evidence) and article.genre_evidence[0].startswith("no genre cue")
 
 
 def _filter_columns(a: Article) -> tuple[object, ...]:
