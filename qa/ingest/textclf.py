@@ -50,6 +50,11 @@ def style_features(text: str) -> list[float]:
     return list(_style_features(text))
 
 
+def clear_style_cache() -> None:
+    """Forget the style rates style_features keeps (for a benchmark that times computing them)."""
+    _style_features.cache_clear()
+
+
 @lru_cache(maxsize=1024)
 def _style_features(text: str) -> tuple[float, ...]:
     text = text.replace("’", "'")
