@@ -3,6 +3,7 @@ corpus alone, no article left pending, and no second pass of the encoder where t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -154,5 +155,32 @@ def test_a_database_relabels_from_its_stored_vectors(pg_uri: str, monkeypatch: p
     index = open_index(pg_uri)
     try:
         assert _labels(index.articles()) == _labels(read_articles([CUELESS], CHUNKS).articles)
+    finally:
+        index.close()
+
+
+@pytest.mark.postgres
+def test_a_database_of_an_older_ingest_version_reads_its_labels_again(pg_uri: str) -> None:
+    import psycopg
+
+    from qa.search.backend import open_index
+
+    settings = CHUNKS.model_copy(update={"model": "hash-64"})
+    build_index([CUELESS], pg_uri, settings, embedder=HashEmbedder(64))
+    expected = _labels(read_articles([CUELESS], settings).articles)
+    pending = next(a.id for a in read_articles([CUELESS], settings, defer_text_genre=True).articles if is_pending(a))
+    stale = ["no genre cue; the text reads as reporting (0.99): an older model's reading"]
+    with psycopg.connect(pg_uri) as con:  # as an index built by an older ingest, whose text model read otherwise
+        con.execute(
+            "UPDATE qa_articles SET genre = 'news', data = jsonb_set(jsonb_set(data, '{genre}', '\"news\"'), "
+            "'{genre_evidence}', %s::jsonb) WHERE id = %s",
+            (json.dumps(stale), pending),
+        )
+        con.execute("UPDATE qa_meta SET manifest = jsonb_set(manifest, '{ingest_version}', '1')")
+    report = build_index([CUELESS], pg_uri, settings, embedder=HashEmbedder(64))
+    assert report.embedded == 0 and report.updated == 1
+    index = open_index(pg_uri)
+    try:
+        assert _labels(index.articles()) == expected
     finally:
         index.close()

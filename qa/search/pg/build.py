@@ -144,7 +144,10 @@ class _Build:
         todo = [a for a in read.articles if not same_chunking or old.get(a.id) != hashes[a.id]]
         rewritten = {a.id for a in todo}
         kept = [a for a in read.articles if a.id in old and a.id not in rewritten]
-        relabel = meta is not None and meta.manifest.labelling != labelling(self.settings)
+        # Labels read from the text are read again when what decides them may have changed.
+        relabel = meta is not None and (
+            meta.manifest.labelling != labelling(self.settings) or meta.manifest.ingest_version != INGEST_VERSION
+        )
         removed = sorted(set(old) - set(hashes))
         chunks = chunk_articles(todo, self.settings)
         if (chunks or meta is None) and self.embedder is None:
