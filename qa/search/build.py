@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ from .store import Store
 Progress = Callable[[str, int, int], None]
 # Texts handed to the embedder per call: large enough to keep its batches full, small enough for a live progress bar.
 EMBED_SLICE = 1024
+
+T = TypeVar("T")
 
 
 class BuildReport(Record):
@@ -323,27 +325,22 @@ def _updated(old_records: dict[str, Article], articles: list[tuple[Article, str]
 
 def _old_records(index_dir: Path) -> dict[str, Article]:
     """The articles of the current version by id; none when there is no readable one."""
-    try:
-        version = current_version(index_dir)
-        if version is None:
-            return {}
-        store = Store(version / STORE)
-        try:
-            return {a.id: a for a in store.articles()}
-        finally:
-            store.close()
-    except QAError:
-        return {}
+    return _from_store(index_dir, lambda store: {a.id: a for a in store.articles()})
 
 
 def _old_hashes(index_dir: Path) -> dict[str, str]:
+    """Article id -> text hash in the current version; none when there is no readable one."""
+    return _from_store(index_dir, Store.text_hashes)
+
+
+def _from_store(index_dir: Path, read: Callable[[Store], dict[str, T]]) -> dict[str, T]:
     try:
         version = current_version(index_dir)
         if version is None:
             return {}
         store = Store(version / STORE)
         try:
-            return store.text_hashes()
+            return read(store)
         finally:
             store.close()
     except QAError:
