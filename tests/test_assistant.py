@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, ROOT
 
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import EmptyQuestion
 from qa.search.build import build_index
+
+SEED_QUESTIONS = [
+    json.loads(line)["question"] for line in (ROOT / "eval" / "seed_gold.jsonl").read_text().splitlines() if line
+]
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +128,22 @@ def test_a_search_is_repeated_when_a_build_replaced_its_articles(tmp_path: Path)
     for quote in answer.quotes:
         article = real(quote.article_id)
         assert article is not None and article.text[quote.start : quote.end] == quote.text
+
+
+def test_a_quote_margin_keeps_the_first_quote_and_those_close_to_it(tmp_path: Path) -> None:
+    build_index([CORPUS], tmp_path / "idx", settings=Settings(model="hash-256"))
+    plain = Assistant.load(tmp_path / "idx", Settings(reader=None, abstain_below=0.1))
+    margin = 0.05
+    close = Assistant.load(tmp_path / "idx", Settings(reader=None, abstain_below=0.1, quote_margin=margin))
+    dropped = 0
+    for question in SEED_QUESTIONS:
+        every, kept = plain.ask(question), close.ask(question)
+        assert kept.abstained == every.abstained
+        if every.abstained:
+            continue
+        n = len(kept.quotes)
+        assert n >= 1 and kept.quotes == every.quotes[:n]  # the best quotes, in their order
+        assert all(q.score >= every.quotes[0].score - margin for q in kept.quotes)
+        assert all(q.score < every.quotes[0].score - margin for q in every.quotes[n:])
+        dropped += len(every.quotes) - n
+    assert dropped  # on these questions some second or third quotes score far below the first

@@ -136,6 +136,8 @@ class AnswerBuilder:
             passing = tuple(q for q in quotes if (q.probability or 0.0) >= self.settings.quote_threshold)
             abstained = not passing or bool(unmatched or absent)
             ranked = passing[: self.settings.max_quotes] if passing else tuple(quotes[: self.settings.max_quotes])
+        if not abstained and self.settings.quote_margin is not None:
+            ranked = _within_margin(ranked, self.settings.quote_margin, self.reader is not None)
         seen = tuple(dict.fromkeys(ranked_articles))
         if abstained:
             return Answer(
@@ -286,6 +288,16 @@ class AnswerBuilder:
 
 
 @lru_cache(maxsize=1024)
+def _within_margin(quotes: tuple[Quote, ...], margin: float, by_probability: bool) -> tuple[Quote, ...]:
+    """The first quote, and the others that score within `margin` of it (by the reader's probability when it
+    ranks, else by the hand-set score)."""
+
+    def rank(q: Quote) -> float:
+        return (q.probability or 0.0) if by_probability else q.score
+
+    return tuple(q for i, q in enumerate(quotes) if i == 0 or rank(q) >= rank(quotes[0]) - margin)
+
+
 def _words_of(text: str) -> frozenset[str]:
     """The BM25 tokens of a text, irregular forms at their base (cached: the best articles recur)."""
     return frozenset(base_forms(tokenize([text])[0]))

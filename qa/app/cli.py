@@ -108,8 +108,15 @@ def _parser() -> argparse.ArgumentParser:
         "--reader",
         default=None,
         metavar="default|none|PATH",
-        help="what picks the quotes: the shipped reader (default), the hand-set scorer (none), or a local "
-        "cross-encoder folder",
+        help="what picks the quotes: the shipped reader (default), the hand-set scorer (none, and when --reader "
+        "is not given), or a local cross-encoder folder",
+    )
+    ev.add_argument(
+        "--quote-margin",
+        type=_margin,
+        default=None,
+        metavar="M",
+        help="show a second or third quote only when it scores within M of the first (default: up to three)",
     )
     ev.add_argument(
         "--compare",
@@ -129,6 +136,16 @@ def _as_of_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="ask as of this day: prefer the week before it"
     )
+
+
+def _margin(value: str) -> float:
+    try:
+        margin = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from exc
+    if not margin >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return margin
 
 
 def _date(value: str) -> dt.date:

@@ -217,6 +217,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 "reader",
                 "reader_depth",
                 "quote_threshold",
+                "quote_margin",
                 "recency_days",
                 "recency_weight",
             },
@@ -247,8 +248,14 @@ def _eval_dialogues(args: argparse.Namespace) -> int:
 
 
 def _eval_settings(args: argparse.Namespace) -> Settings:
-    """Settings for `qa eval`: the defaults, with --model, --fusion and --reader when given."""
-    chosen = {"model": args.model, "fusion": args.fusion, "encoder": getattr(args, "encoder", None)}
+    """Settings for `qa eval`: the defaults, with --model, --fusion, --encoder, --quote-margin and --reader when
+    given."""
+    chosen = {
+        "model": args.model,
+        "fusion": args.fusion,
+        "encoder": getattr(args, "encoder", None),
+        "quote_margin": getattr(args, "quote_margin", None),
+    }
     settings = Settings(**{name: value for name, value in chosen.items() if value is not None})
     reader = getattr(args, "reader", None)
     if reader is not None:

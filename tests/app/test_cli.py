@@ -186,6 +186,8 @@ def test_eval_with_corpus_writes_report_and_plot(
     # the same run with reciprocal rank fusion says so in its report
     assert main([*argv[:-3], "--fusion", "rrf", "--json", str(tmp_path / "rrf.json")]) == 0
     assert json.loads((tmp_path / "rrf.json").read_text())["settings"]["fusion"] == "rrf"
+    assert main([*argv[:-3], "--quote-margin", "0.1", "--json", str(tmp_path / "m.json")]) == 0
+    assert json.loads((tmp_path / "m.json").read_text())["settings"]["quote_margin"] == 0.1
 
 
 @pytest.mark.parametrize(
@@ -194,6 +196,8 @@ def test_eval_with_corpus_writes_report_and_plot(
         (["eval", "--gold", "missing.jsonl", "--index", "x"], "missing.jsonl: cannot read the gold file"),
         (["eval", "--gold", "g.jsonl", "--index", "x", "--corpus", "y"], "not allowed with argument"),
         (["eval", "--gold", "g.jsonl", "--k", "0"], "--k must be > 0, got 0"),
+        (["eval", "--gold", "g.jsonl", "--quote-margin", "-1"], "--quote-margin: must be 0 or more, got -1"),
+        (["eval", "--gold", "g.jsonl", "--quote-margin", "x"], "--quote-margin: not a number: 'x'"),
     ],
 )
 def test_eval_errors(
