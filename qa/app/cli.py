@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles from this date")
     ask.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles up to this date")
     _as_of_option(ask)
+    _quote_margin_option(ask)
     ev = sub.add_parser("eval", help="score the assistant against gold questions")
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--gold", type=Path, default=None, metavar="FILE.jsonl", help="gold questions, one per line")
@@ -111,13 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         help="what picks the quotes: the shipped reader (default), the hand-set scorer (none, and when --reader "
         "is not given), or a local cross-encoder folder",
     )
-    ev.add_argument(
-        "--quote-margin",
-        type=_margin,
-        default=None,
-        metavar="M",
-        help="show a second or third quote only when it scores within M of the first (default: up to three)",
-    )
+    _quote_margin_option(ev)
     ev.add_argument(
         "--compare",
         action="store_true",
@@ -129,12 +124,23 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--index", type=location, default=None, metavar="DIR|URI", help=INDEX_HELP)
     chat.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
     _as_of_option(chat)
+    _quote_margin_option(chat)
     return parser
 
 
 def _as_of_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="ask as of this day: prefer the week before it"
+    )
+
+
+def _quote_margin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quote-margin",
+        type=_margin,
+        default=None,
+        metavar="M",
+        help="show a second or third quote only when it scores within M of the first (default: up to three)",
     )
 
 

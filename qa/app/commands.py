@@ -111,7 +111,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     filters = Filters(
         genres=tuple(args.genre or ()), outlet=args.outlet, author=args.author, since=args.since, until=args.until
     )
-    answer = Assistant.load(args.index).ask(args.question, k=args.k, filters=filters, as_of=args.as_of)
+    assistant = Assistant.load(args.index, Settings(quote_margin=args.quote_margin))
+    answer = assistant.ask(args.question, k=args.k, filters=filters, as_of=args.as_of)
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
@@ -154,7 +155,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         import readline  # noqa: F401  (line editing and history for input())
     if args.k is not None and args.k <= 0:
         raise QAError(f"--k must be > 0, got {args.k}")
-    assistant = Assistant.load(args.index)
+    assistant = Assistant.load(args.index, Settings(quote_margin=args.quote_margin))
     conversation = Conversation(as_of=args.as_of)
     print(CHAT_HELP)
     while True:

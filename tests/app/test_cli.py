@@ -111,6 +111,12 @@ def test_ask_prints_labelled_quotes_and_json(tmp_path: Path, capsys: pytest.Capt
     assert main(["ask", "Which hacker collective attacked air traffic control?", "--index", str(tmp_path / "idx")]) == 0
     out = capsys.readouterr().out
     assert "News report — commonspace.eu" in out and "APT28" in out
+    argv = ["ask", "Which hacker collective attacked air traffic control?", "--index", str(tmp_path / "idx"), "--json"]
+    assert main(argv) == 0
+    every = json.loads(capsys.readouterr().out)["quotes"]
+    assert main([*argv, "--quote-margin", "0"]) == 0  # only quotes scoring as well as the first
+    close = json.loads(capsys.readouterr().out)["quotes"]
+    assert 1 <= len(close) < len(every) and close == every[: len(close)]
     assert main(["ask", "How long could demining take?", "--index", str(tmp_path / "idx"), "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert {"question", "quotes", "abstained", "summary"} <= set(answer)
