@@ -25,6 +25,9 @@ DEFAULT_READER = Path(__file__).resolve().parent.parent / "data" / "reader"
 CONTEXT_SEPARATOR = " [SEP] "
 # Scores kept per process: a follow-up or a repeated question re-reads the same sentences.
 CACHE_PAIRS = 20_000
+# A question is read with at most this many tokens fewer than the reader's length (its end kept, where a quiz
+# question asks), so that every passage keeps room beside it.
+PASSAGE_ROOM = 27
 
 
 class Reader(Protocol):
@@ -159,6 +162,9 @@ class OnnxReader(_Cached):
             )
         except Exception as exc:  # onnxruntime and tokenizers raise their own types for a bad file
             raise ReaderModelError(f"reader model in {folder} cannot be loaded: {exc}") from exc
+        self._question_tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
+        self._question_tokenizer.no_truncation()
+        self._question_tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.max_length, strategy="only_second")
         self._tokenizer.enable_padding()
         self._inputs = {i.name for i in self._session.get_inputs()}
@@ -167,8 +173,15 @@ class OnnxReader(_Cached):
         self.stack: dict[str, float] | None = _stack(manifest, manifest_path)
         self.name = "default" if folder.resolve() == DEFAULT_READER else str(folder)
 
+    def _fitted(self, question: str) -> str:
+        """The question, cut from the front when it is too long to leave a passage PASSAGE_ROOM tokens."""
+        enc = self._question_tokenizer.encode(question, add_special_tokens=False)
+        keep = max(1, self.max_length - PASSAGE_ROOM)
+        return question if len(enc.ids) <= keep else question[enc.offsets[len(enc.ids) - keep][0] :]
+
     def _score(self, question: str, passages: list[str]) -> np.ndarray:
         out = []
+        question = self._fitted(question)
         for at in range(0, len(passages), self._batch):
             part = passages[at : at + self._batch]
             enc = self._tokenizer.encode_batch([(question, p) for p in part])

@@ -146,6 +146,17 @@ def test_the_shipped_reader_tells_an_answer_from_a_topic() -> None:
     assert np.allclose(reader.score("Who is the transport chief of Metropolis?", sentences), probs)
 
 
+def test_the_shipped_reader_reads_a_question_longer_than_its_length() -> None:
+    reader = OnnxReader(DEFAULT_READER)
+    ask = "Who is the transport chief of Metropolis?"
+    sentences = [passage_text("It can hold 80 buses, said transport chief Ron Troupe.", None), "Fares stay the same."]
+    long = " ".join(["The city has had a long and eventful year of new routes and fares."] * 12) + " " + ask
+    probs = reader.score(long, sentences)  # its front is cut, its end (the ask) kept, the passages read
+    assert probs.shape == (2,) and np.all((probs >= 0) & (probs <= 1))
+    assert reader._fitted(long).endswith(ask) and len(reader._fitted(long)) < len(long)
+    assert reader._fitted(ask) == ask  # a question that fits is read whole
+
+
 def test_a_stack_combines_the_reader_with_the_hand_set_score() -> None:
     reader = WordReader({})
     assert np.allclose(stacked(reader, np.asarray([0.2, 0.8]), [0.1, 0.9]), [0.2, 0.8])  # no stack: unchanged
