@@ -284,6 +284,29 @@ def squad_groups(data: Path, heldout: bool) -> list[Group]:
     return groups
 
 
+# The longest premise put before a question, in words.
+PREMISE_WORDS = 30
+
+
+def premise_groups(groups: list[Group], share: float, seed: int) -> list[Group]:
+    """Quiz-style copies of a seeded `share` of the squad2 groups: a sentence of the candidates that does not answer
+    goes before the question as its premise ("<premise> <question>"), as news quiz questions open with the story they
+    ask about. That sentence stays a negative: the reader must answer the question, not match its premise."""
+    rng = random.Random(seed)
+    out = []
+    for g in groups:
+        if g.source != "squad2" or rng.random() >= share:
+            continue
+        sentences = [c.split(" [SEP] ")[0].strip() for c in g.candidates]
+        # short premises: the pair must leave the passage room within the reader's 96 tokens
+        others = [s for i, s in enumerate(sentences) if i != g.positive and len(s.split()) <= PREMISE_WORDS]
+        if not others:
+            continue
+        premise = rng.choice(others)
+        out.append(Group(f"{premise} {g.question}", g.candidates, g.positive, "squad2-premise", g.answers))
+    return out
+
+
 # --- cross-report questions -------------------------------------------------------------------------------------------
 
 _STOP = frozenset(

@@ -3,6 +3,7 @@
     python scripts/train_reader.py [--data ../shared/data] [--work .qa-cache/reader] [--minutes 60] [--resume]
     python scripts/train_reader.py --export-only [--out DIR] # ONNX fp32 + int8 from the best checkpoint
     python scripts/train_reader.py --cross-stories 2930 --val-stories 250 ...   # add cross-report news questions
+    python scripts/train_reader.py --premise-share 0.5 ...   # add squad2 questions opened by a non-answering premise
 
 Seeded and reproducible. Prints data counts, time and validation figures; writes the best checkpoint to the work
 folder (safetensors) and, with --export or --export-only, `qa/data/reader/` (model.onnx int8, tokenizer, manifest.json
@@ -138,7 +139,10 @@ def build_data(args: argparse.Namespace) -> tuple[list[rd.Group], list[rd.Group]
     val_cloze += val_cross
     squad = rd.squad_groups(data, heldout=False)
     val_squad = rd.squad_groups(data, heldout=True)
-    train = squad * args.squad_repeat + cloze + cross
+    premise = rd.premise_groups(squad, args.premise_share, args.seed) if args.premise_share > 0 else []
+    val_premise = rd.premise_groups(val_squad, 1.0, args.seed + 1) if args.premise_share > 0 else []
+    val_cloze += val_premise
+    train = squad * args.squad_repeat + premise + cloze + cross
     counts = {
         "news_articles_usable": len(articles),
         "news_articles_used": len(used),
@@ -154,6 +158,8 @@ def build_data(args: argparse.Namespace) -> tuple[list[rd.Group], list[rd.Group]
         "squad2_train_questions": len(squad),
         "squad2_train_unanswerable": sum(g.positive is None for g in squad),
         "squad2_repeat": args.squad_repeat,
+        "squad2_premise_groups": len(premise),
+        "squad2_premise_validation_groups": len(val_premise),
         "squad2_heldout_questions": len(val_squad),
         "squad2_heldout_titles": sorted(rd.HELDOUT_TITLES),
         "cloze_validation_groups": len(val_cloze),
@@ -347,6 +353,9 @@ def main() -> None:
     p.add_argument("--val-stories", type=int, default=0)
     p.add_argument("--per-story", type=int, default=4)
     p.add_argument("--squad-repeat", type=int, default=2)
+    p.add_argument(
+        "--premise-share", type=float, default=0.0, help="squad2 questions also asked after a non-answering premise"
+    )
     p.add_argument("--val-limit", type=int, default=400)
     p.add_argument("--eval-minutes", type=float, default=15)
     p.add_argument("--threads", type=int, default=2)

@@ -71,3 +71,28 @@ def test_a_blank_inside_a_longer_name_is_not_asked() -> None:
     start = sentence.index("48")
     assert not rd._inside_name(sentence, rd.Blank(start, start + len("48 million"), "how many"))
     assert rd.cloze_question(sentence, rd.Blank(start, start + 10, "how many"), random.Random(1)).endswith("?")
+
+
+def test_premise_questions_open_with_a_sentence_that_does_not_answer() -> None:
+    sentences = [
+        "The quay was opened in March.",
+        "It is 400 metres long.",
+        "The port handles two million tonnes a year.",
+    ]
+    answerable = rd.Group(
+        "How long is the quay?", [rd.pair_text(sentences, i) for i in range(3)], 1, "squad2", ["400 metres"]
+    )
+    unanswerable = rd.Group("What is the port's profit?", answerable.candidates, None, "squad2", [])
+    cloze = rd.Group("Blank?", answerable.candidates, 0, "cloze", [])
+    out = rd.premise_groups([answerable, unanswerable, cloze] * 20, 1.0, seed=3)
+    assert len(out) == 40 and {g.source for g in out} == {"squad2-premise"}  # squad2 questions only
+    for g in out:
+        question = g.question
+        assert question.endswith(("How long is the quay?", "What is the port's profit?"))
+        asked = "How long is the quay?" if question.endswith("quay?") else "What is the port's profit?"
+        premise = question[: -len(asked)].strip()
+        assert premise in sentences
+        assert g.positive is None or premise != sentences[g.positive]  # never the answering sentence
+        assert g.candidates == answerable.candidates and g.positive in (1, None)
+    assert rd.premise_groups([answerable] * 100, 0.3, seed=3) == rd.premise_groups([answerable] * 100, 0.3, seed=3)
+    assert 10 < len(rd.premise_groups([answerable] * 100, 0.3, seed=3)) < 50
