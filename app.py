@@ -1,4 +1,5 @@
-"""The web chat over corpus/: `python app.py [--index DIR|URI] [--corpus PATH ...] [--host H] [--port N]`.
+"""The web chat over corpus/: `python app.py [--index DIR|URI] [--corpus PATH ...] [--host H] [--port N]
+[--quote-margin M]`.
 
 Builds (or updates) the index first, with progress, then serves the chat on http://HOST:PORT.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from qa.app.cli import INDEX_HELP
+from qa.app.cli import INDEX_HELP, quote_margin_option
 from qa.app.commands import Bars
 from qa.app.render import CSS
 from qa.app.web import ChatApp, build_app
@@ -46,11 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-build", action="store_true", help="serve the index as it is, without building")
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     ap.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    quote_margin_option(ap)
     args = ap.parse_args(argv)
     # Without --index the app serves corpus/ from index/; with --index alone it serves that index as it is.
     corpus = args.corpus or ([] if args.index else [ROOT / "corpus"])
     args.index = args.index or ROOT / "index"
-    settings = Settings(search_replica=args.search_replica)
+    settings = Settings(search_replica=args.search_replica, quote_margin=args.quote_margin)
     shown = redact(args.index) if is_database(args.index) else args.index
     assistant, problem = None, None
     try:

@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles from this date")
     ask.add_argument("--until", type=_date, default=None, metavar="YYYY-MM-DD", help="only articles up to this date")
     _as_of_option(ask)
-    _quote_margin_option(ask)
+    quote_margin_option(ask)
     ev = sub.add_parser("eval", help="score the assistant against gold questions")
     what = ev.add_mutually_exclusive_group(required=True)
     what.add_argument("--gold", type=Path, default=None, metavar="FILE.jsonl", help="gold questions, one per line")
@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         help="what picks the quotes: the shipped reader (default), the hand-set scorer (none, and when --reader "
         "is not given), or a local cross-encoder folder",
     )
-    _quote_margin_option(ev)
+    quote_margin_option(ev)
     ev.add_argument(
         "--compare",
         action="store_true",
@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--index", type=location, default=None, metavar="DIR|URI", help=INDEX_HELP)
     chat.add_argument("--k", type=int, default=None, metavar="N", help="chunks to retrieve (default: 10)")
     _as_of_option(chat)
-    _quote_margin_option(chat)
+    quote_margin_option(chat)
     return parser
 
 
@@ -134,7 +134,8 @@ def _as_of_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _quote_margin_option(parser: argparse.ArgumentParser) -> None:
+def quote_margin_option(parser: argparse.ArgumentParser) -> None:
+    """--quote-margin M (qa ask, chat and eval; the web app)."""
     parser.add_argument(
         "--quote-margin",
         type=_margin,

@@ -170,3 +170,28 @@ def test_as_of_reaches_the_conversation_and_a_bad_day_is_named(chat: ChatApp) ->
     assert chat.ask_api("landmines", "", "May 1st") == {
         "error": "as_of: 'May 1st' is not a date; write it as YYYY-MM-DD"
     }
+
+
+def test_the_app_serves_with_the_quote_margin_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from conftest import ROOT
+
+    build_index([CORPUS], tmp_path / "idx", settings=Settings(model="hash-64"))
+    spec = importlib.util.spec_from_file_location("qa_web_app", ROOT / "app.py")
+    assert spec is not None and spec.loader is not None
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    served: list[ChatApp] = []
+
+    class Demo:  # stands in for the Gradio app: nothing is served
+        def queue(self, **_: object) -> Demo:
+            return self
+
+        def launch(self, **_: object) -> None:
+            return None
+
+    monkeypatch.setattr(app, "build_app", lambda chat: served.append(chat) or Demo())
+    assert app.main(["--index", str(tmp_path / "idx"), "--no-build", "--quote-margin", "0.1"]) == 0
+    [chat] = served
+    assert chat.assistant is not None and chat.assistant.settings.quote_margin == 0.1
