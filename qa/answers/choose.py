@@ -287,7 +287,6 @@ class AnswerBuilder:
         )
 
 
-@lru_cache(maxsize=1024)
 def _within_margin(quotes: tuple[Quote, ...], margin: float, by_probability: bool) -> tuple[Quote, ...]:
     """The first quote, and the others that score within `margin` of it (by the reader's probability when it
     ranks, else by the hand-set score)."""
@@ -298,6 +297,7 @@ def _within_margin(quotes: tuple[Quote, ...], margin: float, by_probability: boo
     return tuple(q for i, q in enumerate(quotes) if i == 0 or rank(q) >= rank(quotes[0]) - margin)
 
 
+@lru_cache(maxsize=1024)
 def _words_of(text: str) -> frozenset[str]:
     """The BM25 tokens of a text, irregular forms at their base (cached: the best articles recur)."""
     return frozenset(base_forms(tokenize([text])[0]))

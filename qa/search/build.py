@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
 import numpy as np
 
@@ -42,8 +42,6 @@ from .store import Store
 Progress = Callable[[str, int, int], None]
 # Texts handed to the embedder per call: large enough to keep its batches full, small enough for a live progress bar.
 EMBED_SLICE = 1024
-
-T = TypeVar("T")
 
 
 class BuildReport(Record):
@@ -254,8 +252,8 @@ def build_index(
             progress("read", len(read.articles), len(read.articles))
         articles = [(a, text_hash(a)) for a in read.articles]
         chunks = chunk_articles([a for a, _ in articles], settings)
-        old_hashes = _old_hashes(index_dir) if old else {}
         old_records = _old_records(index_dir) if old else {}
+        old_hashes = {i: text_hash(a) for i, a in old_records.items()}
         reuse = _reusable(index_dir, old, name, old_hashes)
         hashes = {a.id: h for a, h in articles}
         keys = [f"{hashes[c.article_id]}:{c.start}-{c.end}" for c in chunks]
@@ -310,7 +308,7 @@ def build_index(
             added=sum(a.id not in old_hashes for a, _ in articles),
             changed=sum(a.id in old_hashes and old_hashes[a.id] != h for a, h in articles),
             removed=len(set(old_hashes) - set(hashes)),
-            updated=_updated(old_records, articles, old_hashes),
+            updated=sum(a.id in old_records and old_hashes[a.id] == h and old_records[a.id] != a for a, h in articles),
             up_to_date=False,
             ann=ann,
             seconds=time.perf_counter() - started,
@@ -318,29 +316,16 @@ def build_index(
         )
 
 
-def _updated(old_records: dict[str, Article], articles: list[tuple[Article, str]], old_hashes: dict[str, str]) -> int:
-    """How many articles kept their text but not their record (fields, genre label)."""
-    return sum(a.id in old_records and old_hashes.get(a.id) == h and old_records[a.id] != a for a, h in articles)
-
-
 def _old_records(index_dir: Path) -> dict[str, Article]:
-    """The articles of the current version by id; none when there is no readable one."""
-    return _from_store(index_dir, lambda store: {a.id: a for a in store.articles()})
-
-
-def _old_hashes(index_dir: Path) -> dict[str, str]:
-    """Article id -> text hash in the current version; none when there is no readable one."""
-    return _from_store(index_dir, Store.text_hashes)
-
-
-def _from_store(index_dir: Path, read: Callable[[Store], dict[str, T]]) -> dict[str, T]:
+    """The articles of the current version by id (their texts' hashes tell what changed); none when there is no
+    readable one."""
     try:
         version = current_version(index_dir)
         if version is None:
             return {}
         store = Store(version / STORE)
         try:
-            return read(store)
+            return {a.id: a for a in store.articles()}
         finally:
             store.close()
     except QAError:

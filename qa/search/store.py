@@ -83,10 +83,6 @@ class Store:
             for i, g, o, a, p in rows
         ]
 
-    def text_hashes(self) -> dict[str, str]:
-        """Article id -> hash of its text, for incremental builds."""
-        return {str(i): str(h) for i, h in self._query("SELECT id, text_hash FROM articles")}
-
     def chunks(self) -> list[Chunk]:
         """Every chunk, in row order, with its text filled from its article."""
         texts = {str(i): str(t) for i, t in self._query("SELECT id, json_extract(data, '$.text') FROM articles")}

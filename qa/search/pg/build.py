@@ -53,6 +53,7 @@ from .schema import (
     failure,
     read_meta,
     sparse_literal,
+    vector_from_text,
     vector_literal,
 )
 
@@ -348,20 +349,23 @@ class _Build:
         nothing that decides it changed, else is settled from the article's stored chunk vectors."""
         if not kept:
             return 0
-        found = self.con.execute("SELECT id, data FROM qa_articles WHERE id = ANY(%s)", ([a.id for a in kept],))
-        stored = {str(i): Article.model_validate(d) for i, d in found.fetchall()}
+        # The stored records without their texts, which are the same (the hashes matched).
+        found = self.con.execute(
+            "SELECT id, data - 'text' FROM qa_articles WHERE id = ANY(%s)", ([a.id for a in kept],)
+        )
+        stored: dict[str, dict[str, Any]] = {str(i): d for i, d in found.fetchall()}
         settled = []
         for a in kept:
             before = stored.get(a.id)
-            if before is not None and is_pending(a) and not relabel and _cue_less(before):
-                a = a.model_copy(update={"genre": before.genre, "genre_evidence": before.genre_evidence})
+            if before is not None and is_pending(a) and not relabel and _cue_less(before["genre_evidence"]):
+                a = a.model_copy(update={"genre": before["genre"], "genre_evidence": tuple(before["genre_evidence"])})
             settled.append(a)
         pending = [a for a in settled if is_pending(a)]
         if pending:
             vectors = self._first_vectors([a.id for a in pending])
             labelled = {a.id: a for a in label_pending(pending, lambda a: vectors.get(a.id), self.settings)}
             settled = [labelled.get(a.id, a) for a in settled]
-        changed = [a for a in settled if a.id in stored and a != stored[a.id]]
+        changed = [a for a in settled if a.id in stored and a.model_dump(mode="json", exclude={"text"}) != stored[a.id]]
         for lo in range(0, len(changed), 500):
             part = changed[lo : lo + 500]
             columns = [list(c) for c in zip(*[(a.id, *_filter_columns(a)) for a in part], strict=True)]
@@ -384,8 +388,8 @@ class _Build:
         first: dict[str, list[np.ndarray]] = {}
         for article_id, text in rows:
             if len(taken := first.setdefault(str(article_id), [])) < count:
-                taken.append(np.array(text.strip("[]").split(","), dtype=np.float64))
-        return {i: np.mean(v, axis=0) for i, v in first.items()}
+                taken.append(vector_from_text(text))
+        return {i: np.asarray(v, dtype=np.float64).mean(axis=0) for i, v in first.items()}
 
     def _delete_chunks(self, article_ids: list[str]) -> tuple[int, int]:
         """Delete the chunks of these articles, taking their terms out of the document frequencies; returns how
@@ -485,9 +489,9 @@ class _Build:
         )
 
 
-def _cue_less(article: Article) -> bool:
-    """True when the article's genre was read from its text, not decided by a cue."""
-    return bool(article.genre_evidence) and article.genre_evidence[0].startswith("no genre cue")
+def _cue_less(evidence: list[str]) -> bool:
+    """True when a genre's evidence says it was read from the text, not decided by a cue."""
+    return bool(evidence) and evidence[0].startswith("no genre cue")
 
 
 def _filter_columns(a: Article) -> tuple[object, ...]:

@@ -18,7 +18,17 @@ from ..backend import ArticleMeta, redact
 from ..index import Looked, Manifest
 from ..sparse import tokenize
 from .filters import condition
-from .schema import COMMON_TERM_SHARE, check_meta, connect, failure, idf, read_meta, sparse_literal, vector_literal
+from .schema import (
+    COMMON_TERM_SHARE,
+    check_meta,
+    connect,
+    failure,
+    idf,
+    read_meta,
+    sparse_literal,
+    vector_from_text,
+    vector_literal,
+)
 
 POOL_SIZE = 4
 _CHUNK_COLUMNS = "id, chunk_id, article_id, start, stop, sentences, text, published"
@@ -150,7 +160,7 @@ class PgIndex:
         if not rows:
             return {}
         found = self._run("SELECT id, embedding::text FROM qa_chunks WHERE id = ANY(%s)", [rows])
-        return {int(i): np.array(text.strip("[]").split(","), dtype=np.float32) for i, text in found}
+        return {int(i): vector_from_text(text) for i, text in found}
 
     def article(self, article_id: str) -> Article | None:
         """One article by id."""

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from ...errors import DatabaseError, IndexMismatch, IndexNotBuilt
 from ..backend import redact
 from ..index import Manifest
@@ -222,3 +224,8 @@ def sparse_literal(weights: dict[int, float]) -> str:
 def vector_literal(vector: Any) -> str:
     """A vector in pgvector's text form."""
     return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
+
+
+def vector_from_text(text: str) -> np.ndarray:
+    """A vector from pgvector's text form (`embedding::text`)."""
+    return np.array(text.strip("[]").split(","), dtype=np.float32)
