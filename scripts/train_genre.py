@@ -2,7 +2,10 @@
 
 Data, all read by path and never copied:
 - news (reporting) and opinion (argument): news_corpus/full_26k.jsonl.gz labelled by the publisher's URL section
-  (opinion; news and other_non_opinion both count as reporting), with every genre cue stripped as the evaluation
+  (opinion; news and other_non_opinion both count as reporting; with --columns-as-opinion, also as opinion where the
+  URL names a column filed under another desk, scripts/genre_data.training_label: '/sports/columnist/' is a column
+  as the assistant's own URL cue reads it; measured and not shipped, docs/ingest.md), with every genre cue stripped
+  as the evaluation
   strips them (scripts/genre_data.strip_cues). Left out, by id, URL and normalised text: every article of the
   genre dev sets (opinion_vs_news_dev, editorials_dev, news_reports_dev), of news_qa/articles.jsonl and the first
   1,000 lines of news_corpus/sample_5k.jsonl (the evaluation corpus). All opinion articles left are used and a
@@ -46,7 +49,7 @@ from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-from genre_data import DATA, read_jsonl, squad_split, strip_cues  # noqa: E402
+from genre_data import DATA, read_jsonl, squad_split, strip_cues, training_label  # noqa: E402
 
 from qa.ingest.genre_model import MODEL_FILE, default_embed, mean_chunk_vectors, mean_window_vectors  # noqa: E402
 from qa.ingest.textclf import FEATURES, style_features  # noqa: E402
@@ -77,7 +80,9 @@ def held_out() -> tuple[set[str], set[str], set[str]]:
     return ids, urls, texts
 
 
-def training_texts(negatives: int, seed: int) -> tuple[list[str], list[str], dict[str, int]]:
+def training_texts(
+    negatives: int, seed: int, section_only: bool = False
+) -> tuple[list[str], list[str], dict[str, int]]:
     """(texts, labels, counts): every usable opinion article, a seeded sample of reporting, half of squad2."""
     ids, urls, texts = held_out()
     opinion, news, skipped = [], [], 0
@@ -86,9 +91,10 @@ def training_texts(negatives: int, seed: int) -> tuple[list[str], list[str], dic
             skipped += 1
             continue
         text = str(strip_cues(r)["text"])
-        if len(text.split()) < 40:
+        label = training_label(r, section_only)
+        if len(text.split()) < 40 or label is None:
             continue
-        (opinion if r["genre_from_url_section"] == "opinion" else news).append(text)
+        (opinion if label == "opinion" else news).append(text)
     random.Random(seed).shuffle(news)
     news = news[:negatives]
     train_titles, _ = squad_split(seed)
@@ -107,6 +113,47 @@ def training_texts(negatives: int, seed: int) -> tuple[list[str], list[str], dic
     )
 
 
+def features(texts: list[str], args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """(style rates, mean embeddings) of every text, kept in .qa-cache/genre_features/ for a rerun on the same
+    texts (keyed by their sha256 and the view)."""
+    key = hashlib.sha256(json.dumps([args.view, args.windows, args.window_words, *texts]).encode("utf-8")).hexdigest()[
+        :16
+    ]
+    cache = ROOT / ".qa-cache" / "genre_features" / f"{key}.npz"
+    if cache.is_file():
+        saved = np.load(cache)
+        return saved["style"], saved["embedded"]
+    style = np.array([style_features(t) for t in texts])
+    # --windows 0: a style-only model (no encoder at labelling time)
+    embed = default_embed("openvino-int8", ROOT / ".qa-cache") if args.windows else None
+    if embed is None:
+        embedded = np.zeros((len(texts), 0))
+    elif args.view == "chunks":
+        embedded = mean_chunk_vectors(texts, embed, args.windows)
+    else:
+        embedded = mean_window_vectors(texts, embed, args.window_words, args.windows)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, style=style, embedded=embedded)
+    return style, embedded
+
+
+def topic_matched(embedded: np.ndarray, labels: list[str], k: int, extra: int, seed: int) -> np.ndarray:
+    """Which texts to train on when the reporting class is matched to the opinion class's topics: every opinion
+    and unknown text, the `k` reporting texts nearest each opinion text (cosine of the mean embeddings), and a
+    seeded sample of `extra` other reporting texts. So topic stops telling argument from reporting, and the model
+    learns the genre."""
+    y = np.array(labels)
+    unit = embedded / np.linalg.norm(embedded, axis=1, keepdims=True).clip(min=1e-9)
+    news = np.flatnonzero(y == "news")
+    sims = unit[y == "opinion"] @ unit[news].T
+    chosen = set(news[np.argsort(-sims, axis=1)[:, :k]].ravel().tolist())
+    rest = sorted(set(news.tolist()) - chosen)
+    random.Random(seed).shuffle(rest)
+    keep = (y != "news").copy()
+    keep[sorted(chosen | set(rest[:extra]))] = True
+    return keep
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--negatives", type=int, default=6000, help="reporting articles sampled for training")
@@ -115,23 +162,34 @@ def main() -> None:
     ap.add_argument("--windows", type=int, default=3, help="embedded chunks or windows per text; 0: style rates only")
     ap.add_argument("--out", type=Path, default=OUT, help="the model file (its manifest is written beside it)")
     ap.add_argument("--window-words", type=int, default=160)
+    ap.add_argument(
+        "--columns-as-opinion",
+        action="store_true",
+        help="also train as opinion the columns filed under other desks ('/sports/columnist/'): measured, not shipped",
+    )
+    ap.add_argument(
+        "--match-topic",
+        type=int,
+        default=0,
+        help="train on the K reporting texts nearest each opinion text (plus --extra-news others); 0: all",
+    )
+    ap.add_argument("--extra-news", type=int, default=1500, help="with --match-topic: other reporting texts kept")
     ap.add_argument("--grid", type=float, nargs="+", default=GRID, help="the values of C cross-validated")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
     t0 = time.time()
-    texts, labels, counts = training_texts(args.negatives, args.seed)
+    texts, labels, counts = training_texts(args.negatives, args.seed, not args.columns_as_opinion)
     print(f"training data: {counts}", flush=True)
-    style = np.array([style_features(t) for t in texts])
-    # --windows 0: a style-only model (no encoder at labelling time)
-    embed = default_embed("openvino-int8", ROOT / ".qa-cache")
-    if not args.windows:
-        embedded = np.zeros((len(texts), 0))
-    elif args.view == "chunks":
-        embedded = mean_chunk_vectors(texts, embed, args.windows)
-    else:
-        embedded = mean_window_vectors(texts, embed, args.window_words, args.windows)
+    style, embedded = features(texts, args)
     print(f"features of {len(texts)} texts in {time.time() - t0:.0f} s", flush=True)
+    if args.match_topic:
+        keep = topic_matched(embedded, labels, args.match_topic, args.extra_news, args.seed)
+        texts = [t for t, k in zip(texts, keep, strict=True) if k]
+        labels = [label for label, k in zip(labels, keep, strict=True) if k]
+        style, embedded = style[keep], embedded[keep]
+        counts["news_topic_matched"] = int(sum(1 for label in labels if label == "news"))
+        print(f"topic-matched training data: {counts}", flush=True)
     scaler = StandardScaler().fit(style)
     x = np.hstack([scaler.transform(style), embedded])
     y = np.array(labels)
@@ -164,10 +222,19 @@ def main() -> None:
     manifest = {
         "model": out.name,
         "trained_by": "scripts/train_genre.py",
-        "arguments": {**vars(args), "out": str(out.relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out)},
+        "arguments": {
+            **vars(args),
+            "out": str(out.resolve().relative_to(ROOT) if out.resolve().is_relative_to(ROOT) else out),
+        },
         "data": {
             "opinion and news": "news_corpus/full_26k.jsonl.gz, label = publisher URL section "
-            "(news and other_non_opinion = news), genre cues stripped",
+            "(news and other_non_opinion = news)"
+            + (
+                ""
+                if args.section_labels_only
+                else ", and opinion where the URL names a column (genre_data.training_label)"
+            )
+            + ", genre cues stripped",
             "unknown": "squad2/paragraphs.jsonl, paragraphs of a seeded half of the titles "
             "(scripts/genre_data.squad_split)",
             "left out": "genre/opinion_vs_news_dev, genre/editorials_dev, genre/news_reports_dev, "
