@@ -36,7 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues, without_label  # noqa: E402
 
 from qa.ingest.genre import classify, needs_text_vector  # noqa: E402
-from qa.ingest.genre_model import TextReader, text_reader  # noqa: E402
+from qa.ingest.genre_model import CASCADE_CONFIDENCE, STYLE_MODEL_FILE, TextReader, load_text_model, text_reader  # noqa: E402
 from qa.ingest.readers.base import Sink  # noqa: E402
 from qa.ingest.readers.fields import record_to_draft  # noqa: E402
 from qa.ingest.textclf import clear_style_cache, load_classifier  # noqa: E402
@@ -116,19 +116,44 @@ def speed(how: Labeller, reader: TextReader | None = None) -> float:
     return len(drafts) / (time.perf_counter() - t0)
 
 
+def encoder_reader(args: argparse.Namespace) -> TextReader | None:
+    """For --classifier encoder or cascade-encoder: the experimental fine-tuned encoder, alone or after the shipped
+    style model as the cascade uses it (scripts/genre_encoder.py)."""
+    if args.classifier not in ("encoder", "cascade-encoder"):
+        return None
+    from genre_encoder import DEFAULT_FOLDER, GenreEncoderModel
+
+    style = load_text_model(name=STYLE_MODEL_FILE)
+    model = GenreEncoderModel(args.encoder_folder or DEFAULT_FOLDER, style)
+    first = style if args.classifier == "cascade-encoder" else None
+    return TextReader(first, model, lambda texts: np.zeros((len(texts), 0)), CASCADE_CONFIDENCE)
+
+
 def main() -> None:
     """Run the measurements."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--errors", type=int, default=0, help="print up to N misses per set")
     ap.add_argument(
-        "--classifier", choices=("cascade", "cascade-chunks", "style-only", "embedding", "baseline"), default="cascade"
+        "--classifier",
+        choices=("cascade", "cascade-chunks", "cascade-encoder", "style-only", "embedding", "encoder", "baseline"),
+        default="cascade",
     )
     ap.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
+    ap.add_argument(
+        "--encoder-folder",
+        type=Path,
+        default=None,
+        help="for encoder and cascade-encoder: a folder exported by scripts/train_genre_encoder.py (an experiment)",
+    )
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
-    modes = {"cascade": "cascade", "cascade-chunks": "cascade-chunks", "style-only": "style", "embedding": "embedding"}
-    reader = None if args.classifier == "baseline" else text_reader(mode=modes[args.classifier])
+    modes = {"style-only": "style"}
+    reader = (
+        None
+        if args.classifier == "baseline"
+        else encoder_reader(args) or text_reader(mode=modes.get(args.classifier, args.classifier))
+    )
     how: Labeller = partial(classify, model=load_classifier()) if reader is None else partial(classify, reader=reader)
     figures: dict[str, object] = {"classifier": args.classifier}
     figures["as_published"] = score("opinion_vs_news_dev.jsonl", without_label, None, args.errors, how)

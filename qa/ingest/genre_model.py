@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -183,12 +183,12 @@ class GenreTextModel:
                     genre=self.classes[best],
                     probability=float(row[best]),
                     probabilities={c: round(float(p), 4) for c, p in zip(self.classes, row, strict=True)},
-                    why=self._why(best, zs),
+                    why=self.why(best, zs),
                 )
             )
         return out
 
-    def _why(self, best: int, z: np.ndarray) -> tuple[str, ...]:
+    def why(self, best: int, z: np.ndarray) -> tuple[str, ...]:
         """The style rates that pushed most toward the chosen class against the others (at most three)."""
         n = len(FEATURES)
         style = self.coef[:, :n]
@@ -232,13 +232,26 @@ def default_embed(encoder: str = "openvino-int8", cache_dir: Path = Path(".qa-ca
         return _EMBEDDERS[key]
 
 
+class GenreModel(Protocol):
+    """What the cascade asks of a cue-less model: a GenreTextModel, or another model read the same way (such as
+    scripts/genre_encoder.py's fine-tuned encoder, an experiment)."""
+
+    dim: int
+    view: str
+    window_count: int
+
+    def read(
+        self, texts: Sequence[str], embed: Embed, threshold: float | None = None, vectors: np.ndarray | None = None
+    ) -> list[Reading]: ...
+
+
 class TextReader:
     """A cascade of the shipped models for one cue-less article: the style-only model (`first`, fast) decides when
     its likeliest class reaches `confident`; otherwise the model with the embedding (`second`) reads the text. With
     no `second`, the first always decides; with no `first`, the second always does."""
 
     def __init__(
-        self, first: GenreTextModel | None, second: GenreTextModel | None, embed: Embed, confident: float = 1.0
+        self, first: GenreTextModel | None, second: GenreModel | None, embed: Embed, confident: float = 1.0
     ) -> None:
         if first is None and second is None:
             raise GenreModelError("a genre reader needs at least one model")
