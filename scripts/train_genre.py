@@ -230,9 +230,9 @@ def main() -> None:
             "opinion and news": "news_corpus/full_26k.jsonl.gz, label = publisher URL section "
             "(news and other_non_opinion = news)"
             + (
-                ""
-                if args.section_labels_only
-                else ", and opinion where the URL names a column (genre_data.training_label)"
+                ", and opinion where the URL names a column (genre_data.training_label)"
+                if args.columns_as_opinion
+                else ""
             )
             + ", genre cues stripped",
             "unknown": "squad2/paragraphs.jsonl, paragraphs of a seeded half of the titles "
