@@ -82,6 +82,16 @@ class Assistant:
         other.builder = AnswerBuilder(self.retriever.embedder, other.settings, reader)
         return other
 
+    def with_quote_margin(self, margin: float | None) -> Assistant:
+        """This assistant (same index, embedder, reader and settings) showing a second or third quote only when it
+        scores within `margin` of the first (Settings.quote_margin); None shows up to max_quotes as by default."""
+        if margin == self.settings.quote_margin:
+            return self
+        other = copy.copy(self)
+        other.settings = self.settings.model_copy(update={"quote_margin": margin})
+        other.builder = AnswerBuilder(self.retriever.embedder, other.settings, self.builder.reader)
+        return other
+
     @classmethod
     def load(cls, index: Location | None = None, settings: Settings | None = None) -> Assistant:
         """Open the index (a folder, or a postgresql:// connection string) and the model it was built with.

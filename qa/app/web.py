@@ -22,6 +22,10 @@ from .render import inert, render_answer, render_error
 GENRE_CHOICES = ("All genres", "News only", "Opinion only", "Analysis only")
 _CHOICE_GENRES = {"News only": ("news",), "Opinion only": ("opinion",), "Analysis only": ("analysis",)}
 ANY_OUTLET = "Any outlet"
+# How many quotes an answer shows: up to three, or only those that score close to the best (Settings.quote_margin:
+# the server's --quote-margin when it has one, else SURE_MARGIN, measured in docs/answers.md#choosing-quotes).
+QUOTE_CHOICES = ("Up to three quotes", "Only quotes close to the best")
+SURE_MARGIN = 0.05
 
 
 def parse_day(value: str | None, field: str) -> dt.date | None:
@@ -69,6 +73,25 @@ class ChatApp:
         self.assistant = assistant
         self.problem = problem
         self.sessions = Sessions()
+        margin = assistant.settings.quote_margin if assistant is not None else None
+        self.sure_margin = SURE_MARGIN if margin is None else margin
+        # the choice the page opens with: the server's own setting
+        self.quote_choice = QUOTE_CHOICES[0] if margin is None else QUOTE_CHOICES[1]
+        self._variants: dict[float | None, Assistant] = {}
+        self._lock = threading.Lock()
+
+    def _assistant_for(self, quote_choice: str | None) -> Assistant:
+        """The shared assistant, showing the quotes `quote_choice` asks for (the server's setting when None)."""
+        assert self.assistant is not None
+        if quote_choice is None:
+            return self.assistant
+        if quote_choice not in QUOTE_CHOICES:
+            raise QAError(f"Quotes: unknown choice {quote_choice!r}; use one of {', '.join(QUOTE_CHOICES)}")
+        margin = None if quote_choice == QUOTE_CHOICES[0] else self.sure_margin
+        with self._lock:
+            if margin not in self._variants:
+                self._variants[margin] = self.assistant.with_quote_margin(margin)
+            return self._variants[margin]
 
     def outlets(self) -> list[str]:
         """Outlet choices for the filter."""
@@ -87,6 +110,7 @@ class ChatApp:
         since: str | None = None,
         until: str | None = None,
         as_of: str | None = None,
+        quote_choice: str | None = None,
     ) -> tuple[list[dict[str, str]], Conversation, str]:
         """One chat turn: the history with the question and the rendered answer, the session's conversation."""
         history = list(history or [])
@@ -100,7 +124,8 @@ class ChatApp:
         try:
             filters = parse_filters(genre_choice, outlet, since, until)
             day = parse_day(as_of, "As of")
-            answer = self.assistant.ask(message, filters=filters, conversation=conversation, as_of=day)
+            assistant = self._assistant_for(quote_choice)
+            answer = assistant.ask(message, filters=filters, conversation=conversation, as_of=day)
             content = render_answer(answer)
         except QAError as exc:
             content = render_error(str(exc))
@@ -174,7 +199,14 @@ def build_app(chat: ChatApp) -> Any:
                 elem_id="qa-as-of",
                 info="prefers articles of the week before this day",
             )
-        inputs = [box, chatbot, conversation, genre, outlet, since, until, as_of]
+        quotes = gr.Radio(
+            list(QUOTE_CHOICES),
+            value=chat.quote_choice,
+            label="Quotes",
+            elem_id="qa-quotes",
+            info="the second and third quotes are often on the topic without answering",
+        )
+        inputs = [box, chatbot, conversation, genre, outlet, since, until, as_of, quotes]
         outputs = [chatbot, conversation, box]
         box.submit(chat.respond, inputs, outputs, api_visibility="private", concurrency_limit=8)
         send.click(chat.respond, inputs, outputs, api_visibility="private", concurrency_limit=8)

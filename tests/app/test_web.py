@@ -12,8 +12,9 @@ from conftest import CORPUS
 from qa import Assistant, Conversation
 from qa.answers.templates import NOT_IN_ARTICLES
 from qa.app.render import inert, render_answer
-from qa.app.web import ChatApp, example_questions, parse_filters
+from qa.app.web import QUOTE_CHOICES, ChatApp, example_questions, parse_filters
 from qa.config import Settings
+from qa.errors import QAError
 from qa.search.build import build_index
 
 HOSTILE = [
@@ -195,3 +196,26 @@ def test_the_app_serves_with_the_quote_margin_it_is_given(tmp_path: Path, monkey
     assert app.main(["--index", str(tmp_path / "idx"), "--no-build", "--quote-margin", "0.1"]) == 0
     [chat] = served
     assert chat.assistant is not None and chat.assistant.settings.quote_margin == 0.1
+
+
+def test_the_reader_chooses_how_many_quotes_an_answer_shows(chat: ChatApp) -> None:
+    question = "How many anti-tank landmines did ANAMA defuse last year?"
+    full, _, _ = chat.respond(question, [], None, quote_choice=QUOTE_CHOICES[0])
+    sure, _, _ = chat.respond(question, [], None, quote_choice=QUOTE_CHOICES[1])
+    every, fewer = full[-1]["content"], sure[-1]["content"]
+    cards = [re.findall(r'<div class="qa-quote">(.*?)</div>', c) for c in (every, fewer)]
+    assert 1 <= len(cards[1]) < len(cards[0])  # only the quotes close to the best
+    assert cards[1][0] == cards[0][0]  # the first quote never changes
+    assert chat.quote_choice == QUOTE_CHOICES[0]  # the page opens with the server's setting: up to three
+    with pytest.raises(QAError, match="Quotes: unknown choice"):
+        chat._assistant_for("all of them")
+    history, _, _ = chat.respond(question, [], None, quote_choice="all of them")
+    assert "Quotes&#58; unknown choice" in history[-1]["content"]
+
+
+def test_a_server_margin_is_the_surer_choice(chat: ChatApp) -> None:
+    assert chat.assistant is not None
+    served = ChatApp(chat.assistant.with_quote_margin(0.2))
+    assert served.quote_choice == QUOTE_CHOICES[1] and served.sure_margin == 0.2
+    assert served._assistant_for(QUOTE_CHOICES[0]).settings.quote_margin is None
+    assert served._assistant_for(None).settings.quote_margin == 0.2
