@@ -12,16 +12,14 @@ style rates (`textclf`) that lean the same way, from the style model beside it.
 from __future__ import annotations
 
 import itertools
-import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from qa.errors import GenreModelError
-from qa.ingest.genre_model import Embed, GenreTextModel, Reading, windows
-from qa.search.index import sha256_file
+from qa.ingest.genre_model import Embed, GenreTextModel, Reading, decide, windows
+from qa.onnx_folder import open_model, read_manifest
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[1] / ".qa-cache" / "genre_encoder" / "export"
 BATCH = 16
@@ -37,12 +35,8 @@ class GenreEncoderModel:
         self, folder: Path | str = DEFAULT_FOLDER, style: GenreTextModel | None = None, threads: int | None = None
     ) -> None:
         folder = Path(folder)
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.is_file():
-            raise GenreModelError(f"genre encoder manifest {manifest_path} is missing: export it again")
+        manifest, manifest_path = read_manifest(folder, "genre encoder", GenreModelError, "export it again")
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            files: dict[str, str] = dict(manifest["files"])
             self.classes = tuple(str(c) for c in manifest["classes"])
             self.max_length = int(manifest["max_length"])
             self.window_words = int(manifest["window_words"])
@@ -51,28 +45,7 @@ class GenreEncoderModel:
             raise GenreModelError(f"genre encoder manifest {manifest_path} is damaged: {exc}") from exc
         if "opinion" not in self.classes or not set(self.classes) <= {"news", "opinion", "unknown"}:
             raise GenreModelError(f"{manifest_path}: classes {self.classes} must be among news, opinion, unknown")
-        for name in ("model.onnx", "tokenizer.json"):
-            if name not in files:
-                raise GenreModelError(f"genre encoder manifest {manifest_path} lists no {name}")
-        for name, digest in files.items():
-            path = folder / name
-            if not path.is_file():
-                raise GenreModelError(f"genre encoder file {path} is missing: export it again")
-            if sha256_file(path) != digest:
-                raise GenreModelError(f"genre encoder file {path} is damaged (its sha256 does not match the manifest)")
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        try:
-            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-            options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(
-                str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime and tokenizers raise their own types for a bad file
-            raise GenreModelError(f"genre encoder in {folder} cannot be loaded: {exc}") from exc
+        self._tokenizer, self._session = open_model(folder, "genre encoder", GenreModelError, threads)
         self._tokenizer.enable_truncation(self.max_length)
         self._tokenizer.enable_padding()
         self._inputs = {i.name for i in self._session.get_inputs()}
@@ -109,12 +82,9 @@ class GenreEncoderModel:
         if not texts:
             return []
         probs = self.probabilities(texts)
-        o = self.classes.index("opinion")
         out = []
         for text, row in zip(texts, probs, strict=True):
-            best = int(row.argmax())
-            if threshold is not None:
-                best = o if row[o] >= threshold else max((i for i in range(len(row)) if i != o), key=lambda i: row[i])
+            best = decide(row, self.classes, threshold)
             out.append(
                 Reading(
                     genre=self.classes[best],

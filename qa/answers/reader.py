@@ -7,7 +7,6 @@ all-MiniLM-L6-v2 weights (scripts/train_reader.py), exported to ONNX with int8 w
 
 from __future__ import annotations
 
-import json
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ReaderModelError
-from ..search.index import sha256_file
+from ..onnx_folder import open_model, read_manifest
 
 DEFAULT_READER = Path(__file__).resolve().parent.parent / "data" / "reader"
 # What a reader reads for a sentence: the sentence, then the one before it as context (as trained).
@@ -131,37 +130,14 @@ class OnnxReader(_Cached):
     def __init__(self, folder: Path | str = DEFAULT_READER, threads: int | None = None, batch: int = 32) -> None:
         super().__init__()
         folder = Path(folder)
-        manifest_path = folder / "manifest.json"
-        if not manifest_path.is_file():
-            raise ReaderModelError(f"reader manifest {manifest_path} is missing: reinstall the package")
+        manifest, manifest_path = read_manifest(folder, "reader", ReaderModelError, "reinstall the package")
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            files: dict[str, str] = manifest["files"]
             self.max_length = int(manifest["max_length"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ReaderModelError(f"reader manifest {manifest_path} is damaged: {exc}") from exc
-        for name in ("model.onnx", "tokenizer.json"):
-            if name not in files:
-                raise ReaderModelError(f"reader manifest {manifest_path} lists no {name}")
-        for name, digest in files.items():
-            path = folder / name
-            if not path.is_file():
-                raise ReaderModelError(f"reader file {path} is missing: reinstall the package")
-            if sha256_file(path) != digest:
-                raise ReaderModelError(f"reader file {path} is damaged (its sha256 does not match {manifest_path})")
-        import onnxruntime as ort
+        self._tokenizer, self._session = open_model(folder, "reader", ReaderModelError, threads)
         from tokenizers import Tokenizer
 
-        try:
-            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-            options.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(
-                str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime and tokenizers raise their own types for a bad file
-            raise ReaderModelError(f"reader model in {folder} cannot be loaded: {exc}") from exc
         self._question_tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
         self._question_tokenizer.no_truncation()
         self._question_tokenizer.no_padding()

@@ -84,6 +84,15 @@ def windows(text: str, words: int, count: int) -> list[str]:
     return [" ".join(tokens[s : s + words]) for s in sorted(set(starts))]
 
 
+def decide(row: np.ndarray, classes: Sequence[str], threshold: float | None) -> int:
+    """The class read from one text's probabilities (`row`, in `classes` order): the likeliest, or with
+    `threshold`, opinion when P(opinion) reaches it and otherwise the likelier of the other classes."""
+    if threshold is None:
+        return int(row.argmax())
+    o = list(classes).index("opinion")
+    return o if row[o] >= threshold else max((i for i in range(len(row)) if i != o), key=lambda i: row[i])
+
+
 def _mean_vectors(spans: Sequence[Sequence[str]], embed: Embed) -> np.ndarray:
     """The mean embedding of each text's pieces (`spans`, one list per text), one batch for all texts."""
     vectors = np.asarray(embed([piece for pieces in spans for piece in pieces]), dtype=np.float64)
@@ -174,10 +183,7 @@ class GenreTextModel:
         probs /= probs.sum(axis=1, keepdims=True)
         out = []
         for row, zs in zip(probs, z, strict=True):
-            best = int(row.argmax())
-            if threshold is not None:
-                o = self.classes.index("opinion")
-                best = o if row[o] >= threshold else max((i for i in range(len(row)) if i != o), key=lambda i: row[i])
+            best = decide(row, self.classes, threshold)
             out.append(
                 Reading(
                     genre=self.classes[best],
