@@ -77,19 +77,21 @@ class Assistant:
     def with_reader(self, reader: Reader | None) -> Assistant:
         """This assistant (same index, embedder and settings) choosing quotes with another reader, or with the
         hand-set scorer when `reader` is None."""
-        other = copy.copy(self)
-        other.settings = self.settings.model_copy(update={"reader": None if reader is None else reader.name})
-        other.builder = AnswerBuilder(self.retriever.embedder, other.settings, reader)
-        return other
+        return self._variant({"reader": None if reader is None else reader.name}, reader)
 
     def with_quote_margin(self, margin: float | None) -> Assistant:
         """This assistant (same index, embedder, reader and settings) showing a second or third quote only when it
         scores within `margin` of the first (Settings.quote_margin); None shows up to max_quotes as by default."""
         if margin == self.settings.quote_margin:
             return self
+        return self._variant({"quote_margin": margin}, self.builder.reader)
+
+    def _variant(self, update: dict[str, object], reader: Reader | None) -> Assistant:
+        """A shallow copy sharing the index, embedder and retriever, with `update` to its settings and an answer
+        builder of its own that reads with `reader`."""
         other = copy.copy(self)
-        other.settings = self.settings.model_copy(update={"quote_margin": margin})
-        other.builder = AnswerBuilder(self.retriever.embedder, other.settings, self.builder.reader)
+        other.settings = self.settings.model_copy(update=update)
+        other.builder = AnswerBuilder(self.retriever.embedder, other.settings, reader)
         return other
 
     @classmethod

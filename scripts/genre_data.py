@@ -42,18 +42,18 @@ def strip_cues(record: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def training_label(record: dict[str, object], section_only: bool = False) -> str | None:
-    """The genre a news_corpus record trains as: "opinion" when the publisher filed it under opinion or when its URL
-    names an opinion-family section as the assistant's own URL cue reads it (a '/columnist/' or '/columns/' path
-    under sports, tech or travel is a column, whatever the desk), "news" otherwise (news and other_non_opinion);
-    None (left out) when the URL names another genre (analysis, review, interview). `section_only`: the
-    publisher's section alone, as the models trained before this rule were labelled."""
+def training_label(record: dict[str, object], columns_as_opinion: bool = False) -> str | None:
+    """The genre a news_corpus record trains as: "opinion" when the publisher filed it under opinion, "news"
+    otherwise (news and other_non_opinion), as the shipped models were labelled. With `columns_as_opinion`, also
+    "opinion" when its URL names an opinion-family section as the assistant's own URL cue reads it (a '/columnist/'
+    or '/columns/' path under sports, tech or travel is a column, whatever the desk), and None (left out) when the
+    URL names another genre (analysis, review, interview)."""
     from qa.ingest.genre import _url_cues
     from qa.models import OPINION_FAMILY
 
     if record["genre_from_url_section"] == "opinion":
         return "opinion"
-    if section_only:
+    if not columns_as_opinion:
         return "news"
     strong, _ = _url_cues(str(record.get("url") or "") or None)
     genre = strong[0][0] if strong else "news"

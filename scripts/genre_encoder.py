@@ -85,14 +85,7 @@ class GenreEncoderModel:
         out = []
         for text, row in zip(texts, probs, strict=True):
             best = decide(row, self.classes, threshold)
-            out.append(
-                Reading(
-                    genre=self.classes[best],
-                    probability=float(row[best]),
-                    probabilities={c: round(float(p), 4) for c, p in zip(self.classes, row, strict=True)},
-                    why=self._why(self.classes[best], text, embed),
-                )
-            )
+            out.append(Reading.of(self.classes, row, best, self._why(self.classes[best], text, embed)))
         return out
 
     def _why(self, genre: str, text: str, embed: Embed) -> tuple[str, ...]:

@@ -5,11 +5,10 @@ Data, all read by path and never copied:
   (opinion; news and other_non_opinion both count as reporting; with --columns-as-opinion, also as opinion where the
   URL names a column filed under another desk, scripts/genre_data.training_label: '/sports/columnist/' is a column
   as the assistant's own URL cue reads it; measured and not shipped, docs/ingest.md), with every genre cue stripped
-  as the evaluation
-  strips them (scripts/genre_data.strip_cues). Left out, by id, URL and normalised text: every article of the
-  genre dev sets (opinion_vs_news_dev, editorials_dev, news_reports_dev), of news_qa/articles.jsonl and the first
-  1,000 lines of news_corpus/sample_5k.jsonl (the evaluation corpus). All opinion articles left are used and a
-  seeded sample of --negatives reporting articles.
+  as the evaluation strips them (scripts/genre_data.strip_cues). Left out, by id, URL and normalised text: every
+  article of the genre dev sets (opinion_vs_news_dev, editorials_dev, news_reports_dev), of news_qa/articles.jsonl
+  and the first 1,000 lines of news_corpus/sample_5k.jsonl (the evaluation corpus). All opinion articles left are
+  used and a seeded sample of --negatives reporting articles.
 - unknown (neither: reference text): squad2/paragraphs.jsonl, the paragraphs of a seeded half of the titles; the
   other half is held out and is what scripts/eval_genre.py reports.
 
@@ -80,21 +79,29 @@ def held_out() -> tuple[set[str], set[str], set[str]]:
     return ids, urls, texts
 
 
-def training_texts(
-    negatives: int, seed: int, section_only: bool = False
-) -> tuple[list[str], list[str], dict[str, int]]:
-    """(texts, labels, counts): every usable opinion article, a seeded sample of reporting, half of squad2."""
+def news_training_articles(columns_as_opinion: bool = False) -> tuple[list[tuple[dict, str, str]], int]:
+    """([(record, cue-free text, label)], how many records were left out as evaluation articles): the usable
+    full_26k articles (at least 40 words, a label from genre_data.training_label), shared by both genre trainers."""
     ids, urls, texts = held_out()
-    opinion, news, skipped = [], [], 0
+    usable, skipped = [], 0
     for r in read_jsonl(DATA / "news_corpus" / "full_26k.jsonl.gz"):
         if str(r["id"]) in ids or str(r.get("url")) in urls or _norm(r.get("text")) in texts:
             skipped += 1
             continue
         text = str(strip_cues(r)["text"])
-        label = training_label(r, section_only)
-        if len(text.split()) < 40 or label is None:
-            continue
-        (opinion if label == "opinion" else news).append(text)
+        label = training_label(r, columns_as_opinion)
+        if len(text.split()) >= 40 and label is not None:
+            usable.append((r, text, label))
+    return usable, skipped
+
+
+def training_texts(
+    negatives: int, seed: int, columns_as_opinion: bool = False
+) -> tuple[list[str], list[str], dict[str, int]]:
+    """(texts, labels, counts): every usable opinion article, a seeded sample of reporting, half of squad2."""
+    usable, skipped = news_training_articles(columns_as_opinion)
+    opinion = [text for _, text, label in usable if label == "opinion"]
+    news = [text for _, text, label in usable if label == "news"]
     random.Random(seed).shuffle(news)
     news = news[:negatives]
     train_titles, _ = squad_split(seed)
@@ -179,7 +186,7 @@ def main() -> None:
     if not DATA.is_dir():
         sys.exit(f"shared data not found at {DATA}")
     t0 = time.time()
-    texts, labels, counts = training_texts(args.negatives, args.seed, not args.columns_as_opinion)
+    texts, labels, counts = training_texts(args.negatives, args.seed, args.columns_as_opinion)
     print(f"training data: {counts}", flush=True)
     style, embedded = features(texts, args)
     print(f"features of {len(texts)} texts in {time.time() - t0:.0f} s", flush=True)
@@ -217,6 +224,7 @@ def main() -> None:
     }
     out: Path = args.out
     manifest_path = out.with_name(out.stem + ".manifest.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(meta) + "\n", encoding="utf-8")
     seconds = round(time.time() - t0, 1)
     manifest = {

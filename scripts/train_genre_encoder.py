@@ -33,7 +33,6 @@ validation figures, sha256 of every file).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import random
@@ -48,9 +47,9 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-from genre_data import DATA, read_jsonl, squad_split, strip_cues, training_label  # noqa: E402
-from train_genre import _norm, held_out  # noqa: E402
-from train_reader import base_model_path  # noqa: E402
+from genre_data import DATA, read_jsonl, squad_split  # noqa: E402
+from train_genre import news_training_articles  # noqa: E402
+from train_reader import base_model_path, export_int8, sha256  # noqa: E402
 
 from qa.ingest.genre_model import windows  # noqa: E402
 
@@ -90,21 +89,11 @@ def articles(
     news_count: int, seed: int, columns_as_opinion: bool = False
 ) -> tuple[list[tuple[str, str]], dict[str, object]]:
     """[(text, class)]: every usable opinion article, outlet-matched reporting, half of the squad2 titles."""
-    ids, urls, texts = held_out()
-    opinion: list[tuple[str, str]] = []
+    usable, skipped = news_training_articles(columns_as_opinion)
+    opinion = [(text, str(r["outlet"])) for r, text, label in usable if label == "opinion"]
     news: dict[str, list[str]] = {}
-    skipped = 0
-    for r in read_jsonl(DATA / "news_corpus" / "full_26k.jsonl.gz"):
-        if str(r["id"]) in ids or str(r.get("url")) in urls or _norm(r.get("text")) in texts:
-            skipped += 1
-            continue
-        text = str(strip_cues(r)["text"])
-        label = training_label(r, section_only=not columns_as_opinion)
-        if len(text.split()) < 40 or label is None:
-            continue
-        if label == "opinion":
-            opinion.append((text, str(r["outlet"])))
-        else:
+    for r, text, label in usable:
+        if label == "news":
             news.setdefault(str(r["outlet"]), []).append(text)
     rng = random.Random(seed)
     outlets = {o: sum(1 for _, x in opinion if x == o) for o in {x for _, x in opinion}}
@@ -261,37 +250,16 @@ def train(args: argparse.Namespace) -> None:
     print("best", json.dumps(status["best"]), f"total {time.time() - t0:.0f} s", flush=True)
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def export(args: argparse.Namespace) -> None:
     """ONNX fp32 from the best checkpoint, int8 dynamic quantization (per channel), tokenizer and manifest."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
     work = Path(args.work)
     status = json.loads((work / "state.json").read_text())
     saved = json.loads((work / "data.json").read_text())
     model, tokenizer = load(args.layers, work / "best.safetensors")
     model.eval()
     enc = encode(tokenizer, ["The minister said on Tuesday that the port would open.", "We must act now."], 64)
-    fp32 = work / "model-fp32.onnx"
-    torch.onnx.export(
-        model,
-        (enc["input_ids"], enc["attention_mask"]),
-        str(fp32),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={k: {0: "windows", 1: "tokens"} for k in ("input_ids", "attention_mask")}
-        | {"logits": {0: "windows"}},
-        opset_version=17,
-        dynamo=False,
-    )
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        shutil.copyfile(base_model_path() / name, out / name)
+    export_int8(model, enc, "windows", work / "model-fp32.onnx", out)
     files = sorted(p for p in out.iterdir() if p.name != "manifest.json")
     manifest = {
         "model": "qa genre encoder: all-MiniLM-L6-v2 fine-tuned, mean pooling, LayerNorm, linear; "

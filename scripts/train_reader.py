@@ -282,32 +282,37 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def export(args: argparse.Namespace) -> None:
-    """ONNX fp32 from the best checkpoint, int8 dynamic quantization (per channel), tokenizer and manifest."""
+def export_int8(model: nn.Module, inputs: dict[str, torch.Tensor], rows: str, fp32: Path, out: Path) -> None:
+    """`model` (fed `inputs`, by name, in order) exported to ONNX fp32 at `fp32`, quantized to int8 (dynamic, per
+    channel) as `out`/model.onnx, with the shipped MiniLM's tokenizer files beside it; `rows` names the batch axis."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    torch.onnx.export(
+        model,
+        tuple(inputs.values()),
+        str(fp32),
+        input_names=list(inputs),
+        output_names=["logits"],
+        dynamic_axes={k: {0: rows, 1: "tokens"} for k in inputs} | {"logits": {0: rows}},
+        opset_version=17,
+        dynamo=False,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        shutil.copyfile(base_model_path() / name, out / name)
+
+
+def export(args: argparse.Namespace) -> None:
+    """ONNX fp32 from the best checkpoint, int8 dynamic quantization (per channel), tokenizer and manifest."""
     work = Path(args.work)
     status = json.loads((work / "state.json").read_text())
     model, tokenizer = load(args.layers, work / "best.safetensors")
     model.eval()
     enc = encode(tokenizer, "Who is the transport chief?", ["said transport chief Ron Troupe.", "Buses run late."], 64)
-    fp32 = work / "model-fp32.onnx"
-    torch.onnx.export(
-        model,
-        (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]),
-        str(fp32),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["logits"],
-        dynamic_axes={k: {0: "pairs", 1: "tokens"} for k in ("input_ids", "attention_mask", "token_type_ids")}
-        | {"logits": {0: "pairs"}},
-        opset_version=17,
-        dynamo=False,
-    )
+    names = ("input_ids", "attention_mask", "token_type_ids")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True)
-    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
-        shutil.copyfile(base_model_path() / name, out / name)
+    export_int8(model, {k: enc[k] for k in names}, "pairs", work / "model-fp32.onnx", out)
     files = sorted(p for p in out.iterdir() if p.name != "manifest.json")
     manifest = {
         "model": "qa reader: all-MiniLM-L6-v2 cross-encoder, mean pooling, LayerNorm, linear; ONNX int8 per channel",

@@ -69,6 +69,16 @@ class Reading(NamedTuple):
     probabilities: dict[str, float]
     why: tuple[str, ...]
 
+    @classmethod
+    def of(cls, classes: Sequence[str], row: np.ndarray, best: int, why: tuple[str, ...]) -> Reading:
+        """The reading of one text: class `best` of `classes`, from its probabilities `row`."""
+        return cls(
+            genre=classes[best],
+            probability=float(row[best]),
+            probabilities={c: round(float(p), 4) for c, p in zip(classes, row, strict=True)},
+            why=why,
+        )
+
     def evidence(self) -> str:
         """One readable line: "no genre cue; the text reads as argument (0.97): first person, ..."."""
         why = f": {', '.join(self.why)}" if self.why else ""
@@ -184,14 +194,7 @@ class GenreTextModel:
         out = []
         for row, zs in zip(probs, z, strict=True):
             best = decide(row, self.classes, threshold)
-            out.append(
-                Reading(
-                    genre=self.classes[best],
-                    probability=float(row[best]),
-                    probabilities={c: round(float(p), 4) for c, p in zip(self.classes, row, strict=True)},
-                    why=self.why(best, zs),
-                )
-            )
+            out.append(Reading.of(self.classes, row, best, self.why(best, zs)))
         return out
 
     def why(self, best: int, z: np.ndarray) -> tuple[str, ...]:

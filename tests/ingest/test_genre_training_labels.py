@@ -24,11 +24,11 @@ import genre_data
         ("news", None, "news"),
     ],
 )
-def test_training_label_reads_the_url_as_the_assistant_does(section: str, url: str | None, label: str | None) -> None:
+def test_columns_read_the_url_as_the_assistant_does(section: str, url: str | None, label: str | None) -> None:
     record = {"genre_from_url_section": section, "url": url}
-    assert genre_data.training_label(record) == label
+    assert genre_data.training_label(record, columns_as_opinion=True) == label
 
 
-def test_section_only_labels_as_before() -> None:
+def test_by_default_the_publishers_section_alone_labels_as_before() -> None:
     column = {"genre_from_url_section": "other_non_opinion", "url": "https://x.com/story/sports/columnist/a/b/"}
-    assert genre_data.training_label(column, section_only=True) == "news"
+    assert genre_data.training_label(column) == "news"
