@@ -56,7 +56,7 @@ NUMBER_BONUS = 0.15
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-class _Sentences(NamedTuple):
+class Sentences(NamedTuple):
     """The sentences of a set of hits, each once: the hit each came from by its key (article id, start, end), and
     in that order their texts and BM25 tokens (irregular forms at their base)."""
 
@@ -65,13 +65,13 @@ class _Sentences(NamedTuple):
     tokens: list[set[str]]
 
 
-def _sentences(hits: list[Hit], articles: dict[str, Article]) -> _Sentences:
+def _sentences(hits: list[Hit], articles: dict[str, Article]) -> Sentences:
     unique: dict[Key, Hit] = {}
     for hit in hits:  # overlapping chunks share sentences; each is scored once, with the first (best) hit
         for s, e in hit.chunk.sentences:
             unique.setdefault((hit.chunk.article_id, s, e), hit)
     texts = [articles[a].text[s:e] for a, s, e in unique]
-    return _Sentences(unique, texts, [set(base_forms(t)) for t in tokenize(texts)])
+    return Sentences(unique, texts, [set(base_forms(t)) for t in tokenize(texts)])
 
 
 class Candidate(NamedTuple):
@@ -161,7 +161,7 @@ class AnswerBuilder:
         )
 
     def _candidates(
-        self, question: str, pool: _Sentences, articles: dict[str, Article], vector: np.ndarray | None = None
+        self, question: str, pool: Sentences, articles: dict[str, Article], vector: np.ndarray | None = None
     ) -> tuple[list[Candidate], float | None]:
         """The best non-overlapping quotable spans, best first, and the answer's confidence: the best sentence's
         score."""
@@ -169,33 +169,10 @@ class AnswerBuilder:
             return [], None
         unique, texts, toks = pool
         keys = list(unique)
-        q_tokens = set(base_forms(tokenize([question])[0]))
         at = {k: i for i, k in enumerate(keys)}  # a sentence's index in keys, texts and toks
         near = Neighbours(keys, articles)
-        lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
-        lexical = with_context(at, toks, q_tokens, lexical, near)
-        chunk_sim = [unique[k].similarity or 0.0 for k in keys]
-        # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
-        dense = np.asarray(chunk_sim, dtype=np.float32)
-        if self.settings.sentence_pool:
-            guess = [LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * chunk_sim[i] for i in range(len(keys))]
-            keep = sorted(range(len(keys)), key=lambda i: -guess[i])[: self.settings.sentence_pool]
-            if vector is None:
-                vector = self.embedder.embed([question])[0]
-            own = self.embedder.embed([texts[i] for i in keep]) @ vector
-            dense[keep] = SENTENCE_WEIGHT * own + (1 - SENTENCE_WEIGHT) * dense[keep]
-        bonus = NUMBER_BONUS if wants_number(question) else 0.0
-        asked = set(_NUMBER.findall(question))
-        scored = []
-        top = max(h.score for h in unique.values())
-        for i, key in enumerate(keys):
-            hit = unique[key]
-            score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
-            if top > 0:  # fused, BM25 and cosine scores are positive where they count
-                score -= RETRIEVAL_WEIGHT * (1 - max(0.0, hit.score) / top)
-            score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
-            score += FRESH_BONUS if hit.fresh else 0.0
-            scored.append((score, hit, key[1], key[2], i))
+        hand = self.sentence_scores(question, pool, near, vector)
+        scored = [(hand[i], unique[key], key[1], key[2], i) for i, key in enumerate(keys)]
         probability: dict[int, float] = {}
         hand_set: dict[int, float] = {}
         if self.reader is not None:
@@ -220,6 +197,41 @@ class AnswerBuilder:
             if len(out) >= self.settings.max_quotes:
                 break
         return out, round(scored[0][0], 4)
+
+    def sentence_scores(
+        self, question: str, pool: Sentences, near: Neighbours, vector: np.ndarray | None = None
+    ) -> list[float]:
+        """The hand-set score of each sentence of `pool`, in its order (see docs/answers.md, "Scoring sentences");
+        `near` tells which sentences sit next to each other."""
+        unique, texts, toks = pool
+        keys = list(unique)
+        q_tokens = set(base_forms(tokenize([question])[0]))
+        at = {k: i for i, k in enumerate(keys)}
+        lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
+        lexical = with_context(at, toks, q_tokens, lexical, near)
+        chunk_sim = [unique[k].similarity or 0.0 for k in keys]
+        # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
+        dense = np.asarray(chunk_sim, dtype=np.float32)
+        if self.settings.sentence_pool:
+            guess = [LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * chunk_sim[i] for i in range(len(keys))]
+            keep = sorted(range(len(keys)), key=lambda i: -guess[i])[: self.settings.sentence_pool]
+            if vector is None:
+                vector = self.embedder.embed([question])[0]
+            own = self.embedder.embed([texts[i] for i in keep]) @ vector
+            dense[keep] = SENTENCE_WEIGHT * own + (1 - SENTENCE_WEIGHT) * dense[keep]
+        bonus = NUMBER_BONUS if wants_number(question) else 0.0
+        asked = set(_NUMBER.findall(question))
+        top = max(h.score for h in unique.values())
+        scores = []
+        for i, key in enumerate(keys):
+            hit = unique[key]
+            score = LEXICAL_WEIGHT * lexical[i] + (1 - LEXICAL_WEIGHT) * float(dense[i])
+            if top > 0:  # fused, BM25 and cosine scores are positive where they count
+                score -= RETRIEVAL_WEIGHT * (1 - max(0.0, hit.score) / top)
+            score += bonus if set(_NUMBER.findall(texts[i])) - asked else 0.0
+            score += FRESH_BONUS if hit.fresh else 0.0
+            scores.append(score)
+        return scores
 
     def _read(
         self,

@@ -276,3 +276,26 @@ def test_a_sentence_of_the_weeks_news_comes_first_and_raises_the_confidence() ->
     assert [q.article_id for q in dated.quotes] == ["week", "stale"]
     # the week's passage counts as evidence that the corpus answers: the confidence is its score, bonus included
     assert plain.confidence is not None and dated.confidence == dated.quotes[0].score > plain.confidence
+
+
+def test_a_builder_that_scores_sentences_its_own_way_decides_the_quotes_and_the_confidence() -> None:
+    # AnswerBuilder.sentence_scores is the one place a sentence's score comes from (scripts/replay_scorer.py adds
+    # terms to it): the quotes follow its order and the confidence is its best score.
+    text = (
+        "Deminers cleared 300 landmines near Aghdam in March. "
+        "The weather in the capital was warm and sunny on Friday afternoon, forecasters said."
+    )
+    article = _article(text)
+    hits = [Hit(row=0, chunk=chunk_article(article)[0], score=1.0, similarity=0.5)]
+    question = "How many landmines did deminers clear near Aghdam?"
+
+    class Reversed(AnswerBuilder):
+        def sentence_scores(self, question, pool, near, vector=None):  # type: ignore[no-untyped-def]
+            return [-s for s in super().sentence_scores(question, pool, near, vector)]
+
+    settings = Settings(reader=None, abstain_below=-1.0, max_quotes=1)
+    plain = AnswerBuilder(EMB, settings).build(question, hits, {"a1": article}, ["a1"])
+    flipped = Reversed(EMB, settings).build(question, hits, {"a1": article}, ["a1"])
+    assert plain.quotes[0].text.startswith("Deminers cleared 300")
+    assert flipped.quotes[0].text.startswith("The weather in the capital")
+    assert flipped.confidence == flipped.quotes[0].score < 0 < plain.confidence == plain.quotes[0].score
