@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import random
 import re
 import sys
 from pathlib import Path
@@ -37,8 +36,9 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 from genre_data import DATA, read_jsonl, squad_split, strip_cues, without_label  # noqa: E402
-from train_genre import news_training_articles  # noqa: E402
+from train_genre import training_texts  # noqa: E402
 
+from qa.ingest import genre_model  # noqa: E402
 from qa.ingest.readers.base import Sink  # noqa: E402
 from qa.ingest.readers.fields import record_to_draft  # noqa: E402
 from qa.ingest.textclf import PATTERNS, style_features  # noqa: E402
@@ -80,20 +80,8 @@ def voice_rates(text: str) -> list[float]:
 
 def data(seed: int) -> dict[str, tuple[list[str], list[str]]]:
     """(texts, labels) of the training set and of each dev set, as the shipped models and eval_genre see them."""
-    usable, _ = news_training_articles()
-    opinion = [t for _, t, label in usable if label == "opinion"]
-    news = [t for _, t, label in usable if label == "news"]
-    random.Random(seed).shuffle(news)
-    news = news[:6000]
-    train_titles, held_titles = squad_split(seed)
-    squad = list(read_jsonl(DATA / "squad2" / "paragraphs.jsonl"))
-    unknown = [str(r["text"]) for r in squad if r["title"] in train_titles]
-    sets = {
-        "train": (
-            opinion + news + unknown,
-            ["opinion"] * len(opinion) + ["news"] * len(news) + ["unknown"] * len(unknown),
-        )
-    }
+    texts, labels, _ = training_texts(6000, seed)
+    sets = {"train": (texts, labels)}
     for name, prepare, expected in (
         ("opinion_vs_news_dev", strip_cues, None),
         ("editorials_dev", without_label, "opinion"),
@@ -106,7 +94,8 @@ def data(seed: int) -> dict[str, tuple[list[str], list[str]]]:
                 texts.append(draft.signals.text)
                 labels.append(expected or str(rec["genre"]))
         sets[name] = (texts, labels)
-    held = [str(r["text"]) for r in squad if r["title"] in held_titles]
+    _, held_titles = squad_split(seed)
+    held = [str(r["text"]) for r in read_jsonl(DATA / "squad2" / "paragraphs.jsonl") if r["title"] in held_titles]
     sets["squad2_held_out_titles"] = (held, ["unknown"] * len(held))
     return sets
 
@@ -142,13 +131,9 @@ def votes(model: LogisticRegression, groups: list[np.ndarray]) -> np.ndarray:
 
 
 def decide(model: LogisticRegression, x: np.ndarray) -> list[str]:
-    """Opinion at P(opinion) >= 0.5, else the likelier of the other classes (genre_model.decide)."""
+    """Opinion at P(opinion) >= 0.5, else the likelier of the other classes, as the assistant decides."""
     classes = list(model.classes_)
-    o = classes.index("opinion")
-    p = model.predict_proba(x)
-    return [
-        classes[o] if r[o] >= 0.5 else classes[max((i for i in range(len(r)) if i != o), key=r.__getitem__)] for r in p
-    ]
+    return [classes[genre_model.decide(row, classes, 0.5)] for row in model.predict_proba(x)]
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ written for it. Variants are sums of named terms (TERMS) added to the hand-set s
 Usage:
   python scripts/replay_scorer.py record --index DIR --gold FILE.jsonl --out POOLS.jsonl
   python scripts/replay_scorer.py score POOLS.jsonl [--titles T ...] [--exclude-titles T ...] \
-      [--variant NAME=W[,NAME=W...] ...] [--embed] [--json]
+      [--variant NAME=W[,NAME=W...] ...] [--embed] [--abstain-below X] [--json]
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from qa import Assistant, Settings  # noqa: E402
 from qa.answers.choose import AnswerBuilder, Sentences  # noqa: E402
 from qa.answers.context import Neighbours, with_context  # noqa: E402
 from qa.evaluation.gold import read_gold  # noqa: E402
-from qa.evaluation.metrics import answer_in_quotes, prf, quote_precision  # noqa: E402
-from qa.models import Article, Hit  # noqa: E402
-from qa.search.embed import Embedder  # noqa: E402
+from qa.evaluation.metrics import answer_in_quotes, mean, prf, quote_precision, rounded  # noqa: E402
+from qa.models import Answer, Article, Hit  # noqa: E402
+from qa.search.embed import Embedder, HashEmbedder, load_embedder  # noqa: E402
 from qa.search.sparse import base_forms, tokenize  # noqa: E402
 
 # A capitalised word that doesn't open a sentence or a quotation: part of a name.
@@ -58,14 +58,13 @@ class Terms:
         at = {k: i for i, k in enumerate(keys)}
         q_tokens = set(base_forms(tokenize([question])[0]))
         ask = set(base_forms(tokenize([ask_clause(question)])[0]))
-        share = [len(ask & t) / max(len(ask), 1) for t in toks]
-        whole = with_context(at, toks, q_tokens, [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks], near)
+        whole = with_context(at, toks, q_tokens, near)
         asked_names = {w.lower() for w in re.findall(r"\w+", question)}
         wants_name = bool(_WANTS_NAME.search(question))
         chunk_sim = np.array([unique[k].similarity or 0.0 for k in keys])
         self.values: dict[str, list[float]] = {
             # the lexical share counted on the ask clause instead of the whole question (half the score's weight)
-            "ask": list(0.5 * (np.array(with_context(at, toks, ask, share, near)) - np.array(whole))),
+            "ask": list(0.5 * (np.array(with_context(at, toks, ask, near)) - np.array(whole))),
             # a name the question doesn't hold, when the question asks who, which or where
             "name": [
                 float(wants_name and bool({m.lower() for m in _NAME_WORD.findall(t)} - asked_names)) for t in texts
@@ -86,10 +85,9 @@ TERMS = ("ask", "name", "novel", "lead", "sentence")
 class VariantBuilder(AnswerBuilder):
     """The answer builder with weighted extra terms added to the hand-set sentence score."""
 
-    def __init__(self, embedder: Embedder, weights: dict[str, float], embed: bool, settings: Settings) -> None:
+    def __init__(self, embedder: Embedder, weights: dict[str, float], settings: Settings) -> None:
         super().__init__(embedder, settings)
         self.weights = weights
-        self.embed = embed
 
     def sentence_scores(
         self, question: str, pool: Sentences, near: Neighbours, vector: np.ndarray | None = None
@@ -98,34 +96,37 @@ class VariantBuilder(AnswerBuilder):
         scores = super().sentence_scores(question, pool, near, vector)
         if not self.weights:
             return scores
-        embedder = self.embedder if self.embed and "sentence" in self.weights else None
+        embedder = self.embedder if "sentence" in self.weights else None
         terms = Terms(question, pool, near, embedder).values
         return [s + sum(w * terms[n][i] for n, w in self.weights.items()) for i, s in enumerate(scores)]
+
+
+class Recorder(AnswerBuilder):
+    """The answer builder that keeps what it was last given."""
+
+    last: tuple[str, list[Hit], dict[str, Article], list[str], np.ndarray | None]
+
+    def build(
+        self,
+        question: str,
+        hits: list[Hit],
+        articles: dict[str, Article],
+        ranked_articles: list[str],
+        vector: np.ndarray | None = None,
+    ) -> Answer:
+        self.last = (question, hits, articles, ranked_articles, vector)
+        return super().build(question, hits, articles, ranked_articles, vector)
 
 
 def record(args: argparse.Namespace) -> None:
     """Ask every gold question once and write each one's pool (what the answer builder was given)."""
     assistant = Assistant.load(args.index, Settings(corroborate=False))
-    seen: list[tuple[str, list[Hit], dict[str, Article], list[str], np.ndarray | None]] = []
-    original = AnswerBuilder.build
-
-    def spy(
-        self: AnswerBuilder,
-        question: str,
-        hits: list[Hit],
-        articles: dict[str, Article],
-        ranked: list[str],
-        vector: np.ndarray | None = None,
-    ) -> object:
-        seen.append((question, hits, articles, ranked, vector))
-        return original(self, question, hits, articles, ranked, vector)
-
-    AnswerBuilder.build = spy  # type: ignore[method-assign]
+    recorder = Recorder(assistant.retriever.embedder, assistant.settings, assistant.builder.reader)
+    assistant.builder = recorder
     with args.out.open("w", encoding="utf-8") as out:
         for g in read_gold(args.gold):
-            seen.clear()
             assistant.ask(g.question, as_of=g.date)
-            question, hits, articles, ranked, vector = seen[-1]
+            question, hits, articles, ranked, vector = recorder.last
             gold_titles = [a.title for d in g.doc_ids if (a := assistant.article(d))]
             row = {
                 "gold": g.model_dump(mode="json"),
@@ -151,7 +152,10 @@ def pools(path: Path, keep: Callable[[dict], bool]) -> Iterator[dict]:
 
 def score(rows: list[dict], builder: AnswerBuilder) -> dict[str, float | None]:
     """The gold figures of every recorded question answered again by `builder`."""
-    aiq1, aiq3, abstained, unanswerable = [], [], [], []
+    aiq1: list[bool] = []
+    aiq3: list[bool] = []
+    abstained: list[bool] = []
+    unanswerable: list[bool] = []
     answered: list[tuple[tuple[str, ...], list[str]]] = []
     for row in rows:
         gold = row["gold"]
@@ -170,17 +174,13 @@ def score(rows: list[dict], builder: AnswerBuilder) -> dict[str, float | None]:
     p, r, f = prf(abstained, unanswerable)
     return {
         "questions": len(rows),
-        "answer_in_quote_1": round(float(np.mean(aiq1)), 4) if aiq1 else None,
-        "answer_in_quote_3": round(float(np.mean(aiq3)), 4) if aiq3 else None,
-        "quote_precision": _round(quote_precision(answered)),
-        "abstention_precision": _round(p),
-        "abstention_recall": _round(r),
-        "abstention_f1": _round(f),
+        "answer_in_quote_1": mean(aiq1),
+        "answer_in_quote_3": mean(aiq3),
+        "quote_precision": quote_precision(answered),
+        "abstention_precision": rounded(p),
+        "abstention_recall": rounded(r),
+        "abstention_f1": rounded(f),
     }
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
 
 
 def parse_variant(text: str) -> dict[str, float]:
@@ -224,8 +224,6 @@ def main() -> None:
             lambda r: (not titles or bool(titles & set(r["gold_titles"]))) and not exclude & set(r["gold_titles"]),
         )
     )
-    from qa.search.embed import HashEmbedder, load_embedder
-
     embedder = load_embedder(encoder="openvino-int8") if args.embed else HashEmbedder(384)
     variants = args.variant or ["base"]
     if not args.embed and any("sentence" in parse_variant(v) for v in variants):
@@ -235,7 +233,7 @@ def main() -> None:
         settings = settings.model_copy(update={"abstain_below": args.abstain_below})
     figures = {}
     for text in variants:
-        figures[text] = score(rows, VariantBuilder(embedder, parse_variant(text), args.embed, settings))
+        figures[text] = score(rows, VariantBuilder(embedder, parse_variant(text), settings))
         print(f"{text:32} " + "  ".join(f"{k} {v}" for k, v in figures[text].items()), flush=True)
     if args.json:
         print(json.dumps(figures))

@@ -207,8 +207,7 @@ class AnswerBuilder:
         keys = list(unique)
         q_tokens = set(base_forms(tokenize([question])[0]))
         at = {k: i for i, k in enumerate(keys)}
-        lexical = [len(q_tokens & t) / max(len(q_tokens), 1) for t in toks]
-        lexical = with_context(at, toks, q_tokens, lexical, near)
+        lexical = with_context(at, toks, q_tokens, near)
         chunk_sim = [unique[k].similarity or 0.0 for k in keys]
         # The most promising sentences are embedded and scored on their own; the rest keep their chunk's similarity.
         dense = np.asarray(chunk_sim, dtype=np.float32)

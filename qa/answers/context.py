@@ -67,17 +67,16 @@ class Neighbours:
         return start, stop, joined
 
 
-def with_context(
-    at: dict[Key, int], tokens: list[set[str]], question: set[str], own: list[float], near: Neighbours
-) -> list[float]:
+def with_context(at: dict[Key, int], tokens: list[set[str]], question: set[str], near: Neighbours) -> list[float]:
     """Each sentence's share of the question's words, blended with the share it covers together with the
     sentences right before and after it in its article, when those are among the sentences scored (`at` gives
-    each one's index in `tokens` and `own`; CONTEXT_WEIGHT)."""
-    out = list(own)
+    each one's index in `tokens`; CONTEXT_WEIGHT)."""
+    out = [0.0] * len(tokens)
     for key, i in at.items():
         words = tokens[i].union(*(tokens[at[n]] for n in near.of(key)))
+        own = len(question & tokens[i]) / max(len(question), 1)
         together = len(question & words) / max(len(question), 1)
-        out[i] = (1 - CONTEXT_WEIGHT) * own[i] + CONTEXT_WEIGHT * together
+        out[i] = (1 - CONTEXT_WEIGHT) * own + CONTEXT_WEIGHT * together
     return out
 
 

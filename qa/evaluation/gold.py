@@ -28,6 +28,7 @@ from .metrics import (
     prf,
     quote_fidelity,
     quote_precision,
+    rounded,
 )
 
 RECALL_KS = tuple(range(1, 11))
@@ -225,18 +226,14 @@ def evaluate(
         answer_in_quote_3=mean(aiq3),
         quote_precision=quote_precision(answered),
         genre_accuracy=mean(genre_ok),
-        abstention_precision=_round(p),
-        abstention_recall=_round(r),
-        abstention_f1=_round(f),
+        abstention_precision=rounded(p),
+        abstention_recall=rounded(r),
+        abstention_f1=rounded(f),
         quote_fidelity=quote_fidelity(quotes, {q.article_id: art(q.article_id) for q in quotes}),
         latency_ms_p50=round(percentile(latencies, 50), 1),
         latency_ms_p95=round(percentile(latencies, 95), 1),
         failures=tuple(failures),
     )
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
 
 
 def compare(assistant: Assistant, gold: list[GoldQuestion], k: int = 10, dates: bool = True) -> list[EvalReport]:

@@ -84,6 +84,11 @@ def mean(flags: Sequence[bool | float]) -> float | None:
     return round(sum(flags) / len(flags), 4) if flags else None
 
 
+def rounded(x: float | None) -> float | None:
+    """A figure to four places, as every report gives them; None stays None."""
+    return None if x is None else round(x, 4)
+
+
 def quote_precision(answered: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
     """Over answered answerable questions, given as (gold answers, shown quote texts): the share of shown quotes
     that hold a gold answer."""
