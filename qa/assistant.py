@@ -161,23 +161,20 @@ class Assistant:
             raise ValueError(f"k must be > 0, got {k}")
         answers = []
         vectors = self.retriever.embedder.embed(cleaned)  # once: for retrieval and for scoring sentences
-        ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors, as_of=as_of)
-        for question, vector, ranked in zip(cleaned, vectors, ranked_all, strict=True):
-            shown, pool, articles, stale = self._pool(question, ranked, k, prefer)
-            if stale:
-                # A build replaced some of these articles between the search and the read (their stale chunks are
-                # dropped, so every offset stays true): search once more, now that its transaction has committed.
-                again = self.retriever.rank([question], retriever, k, filters, vectors=vector[None, :], as_of=as_of)
-                shown, pool, articles, _ = self._pool(question, again[0], k, prefer)
+        # The searches and the article reads see one state of the index, even while a build writes to it, so
+        # every hit's chunk is its article's text at its offsets.
+        with self.index.snapshot():
+            ranked_all = self.retriever.rank(cleaned, retriever, k, filters, vectors=vectors, as_of=as_of)
+            pools = [self._pool(q, ranked, k, prefer) for q, ranked in zip(cleaned, ranked_all, strict=True)]
+        for question, vector, (shown, pool, articles) in zip(cleaned, vectors, pools, strict=True):
             answer = self.builder.build(question, pool, articles, [h.chunk.article_id for h in shown], vector)
             answers.append(self._with_corroboration(answer, articles, pool))
         return answers
 
     def _pool(
         self, question: str, ranked: list[Hit], k: int, prefer: tuple[str, ...]
-    ) -> tuple[list[Hit], list[Hit], dict[str, Article], bool]:
-        """(the diverse hits shown, the hits quotes may come from, their articles, whether any chunk was stale),
-        stale chunks left out."""
+    ) -> tuple[list[Hit], list[Hit], dict[str, Article]]:
+        """(the diverse hits shown, the hits quotes may come from, their articles)."""
         ranked = _boost(ranked, prefer)
         if self.reranker is not None:
             ranked = rerank(question, ranked, self.reranker, self.settings.rerank_depth)
@@ -185,10 +182,7 @@ class Assistant:
         # Quotes may come from any of the best chunks, even several of one article; the article list is diverse.
         pool = list({h.row: h for h in ranked[: self.settings.answer_depth] + shown}.values())
         articles = {a: art for a in {h.chunk.article_id for h in pool} if (art := self.index.article(a))}
-        # A build may have replaced an article between the search and this read: keep only chunks that are still
-        # its text, so every offset stays true.
-        current = [h for h in pool if _current(h, articles)]
-        return shown, current, articles, len(current) < len(pool)
+        return shown, pool, articles
 
     def viewpoints(
         self,
@@ -202,11 +196,11 @@ class Assistant:
         the answer to "What do different sources say about X?"."""
         cleaned = clean_question(topic)
         vectors = self.retriever.embedder.embed([cleaned])
-        ranked = self.retriever.rank([cleaned], retriever, None, filters, vectors=vectors, as_of=as_of)[0]
         by_article: dict[str, list[Hit]] = {}
-        for hit in ranked:
-            by_article.setdefault(hit.chunk.article_id, []).append(hit)
-        articles = {a: art for a in by_article if (art := self.index.article(a))}
+        with self.index.snapshot():  # the search and the article reads see one state of the index (see ask_many)
+            for hit in self.retriever.rank([cleaned], retriever, None, filters, vectors=vectors, as_of=as_of)[0]:
+                by_article.setdefault(hit.chunk.article_id, []).append(hit)
+            articles = {a: art for a in by_article if (art := self.index.article(a))}
         picked: dict[tuple[str, str], Quote] = {}
         for aid, hits in by_article.items():
             article = articles.get(aid)
@@ -215,8 +209,7 @@ class Assistant:
             group = (source_key(article), _family(article.genre))
             if group in picked:
                 continue
-            current = [h for h in hits if _current(h, articles)][: self.settings.answer_depth]
-            found = self.builder.build(cleaned, current, {aid: article}, [aid], vectors[0])
+            found = self.builder.build(cleaned, hits[: self.settings.answer_depth], {aid: article}, [aid], vectors[0])
             if found.quotes and not found.abstained:
                 picked[group] = found.quotes[0]
                 if len(picked) >= VIEWPOINT_SOURCES:
@@ -379,12 +372,6 @@ class Assistant:
     def article(self, article_id: str) -> Article | None:
         """One article of the index by id."""
         return self.index.article(article_id)
-
-
-def _current(hit: Hit, articles: dict[str, Article]) -> bool:
-    """Whether the hit's chunk is still the text of its article at its offsets."""
-    article = articles.get(hit.chunk.article_id)
-    return article is not None and article.text[hit.chunk.start : hit.chunk.end] == hit.chunk.text
 
 
 def _family(genre: str) -> str:

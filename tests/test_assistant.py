@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,28 +108,43 @@ def test_mixed_answers_group_reporting_before_opinion() -> None:
     ]
 
 
-def test_a_search_is_repeated_when_a_build_replaced_its_articles(tmp_path: Path) -> None:
+def test_a_question_reads_the_index_inside_one_snapshot(tmp_path: Path) -> None:
+    # The searches, the chunk lookups and the article reads of one question all run inside one snapshot of the
+    # index, so a build writing meanwhile can't make a found chunk vanish or its offsets stop holding (the
+    # database's snapshot itself: tests/search/test_postgres.py).
     index_dir = tmp_path / "idx"
     build_index([CORPUS], index_dir, settings=Settings(model="hash-256"))
-    assistant = Assistant.load(index_dir, Settings(model="hash-256", reader=None, abstain_below=0.1))
-    question = "How many anti-tank landmines did ANAMA defuse last year?"
-    real = assistant.index.article
-    replaced: set[str] = set()
+    assistant = Assistant.load(index_dir, Settings(model="hash-256", reader=None, abstain_below=0.1, corroborate=False))
+    index = assistant.index
+    inside = [0]
+    reads: list[tuple[str, int]] = []
+    real_snapshot = index.snapshot
 
-    def mid_build(article_id: str) -> object:
-        """An article's first read sees it as a build rewrote it: other text at the same id."""
-        article = real(article_id)
-        if article_id not in replaced and article is not None:
-            replaced.add(article_id)
-            return article.model_copy(update={"text": "Rewritten. " + article.text})
-        return article
+    @contextmanager
+    def snapshot() -> Iterator[None]:
+        with real_snapshot():
+            inside[0] += 1
+            try:
+                yield
+            finally:
+                inside[0] -= 1
 
-    assistant.index.article = mid_build  # type: ignore[method-assign,assignment]
-    answer = assistant.ask(question)
-    assert replaced and answer.quotes  # searched again, then quoted the current text
-    for quote in answer.quotes:
-        article = real(quote.article_id)
-        assert article is not None and article.text[quote.start : quote.end] == quote.text
+    def recorded(name: str) -> Callable[..., object]:
+        real = getattr(index, name)
+
+        def read(*args: object, **kwargs: object) -> object:
+            reads.append((name, inside[0]))
+            return real(*args, **kwargs)
+
+        return read
+
+    index.snapshot = snapshot  # type: ignore[method-assign]
+    for name in ("dense_search", "bm25_search", "lookup", "article"):
+        setattr(index, name, recorded(name))
+    answer = assistant.ask("How many anti-tank landmines did ANAMA defuse last year?")
+    assert answer.quotes and not answer.abstained
+    assert {name for name, _ in reads} == {"dense_search", "bm25_search", "lookup", "article"}
+    assert all(depth == 1 for _, depth in reads), reads
 
 
 def test_a_quote_margin_keeps_the_first_quote_and_those_close_to_it(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ this protocol only. A chunk is named by its row: a position in the folder index,
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -72,6 +73,10 @@ class SearchBackend(Protocol):
 
     def chunks_of(self, article_id: str) -> list[tuple[int, Chunk]]:
         """(row, chunk) of one article, in text order."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A block whose reads all see one state of the index, even while a build writes to it."""
         ...
 
     def close(self) -> None:

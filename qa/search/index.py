@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -264,6 +265,10 @@ class Index:
     def bm25_search(self, queries: list[str], k: int, filters: Filters | None = None) -> list[list[tuple[int, float]]]:
         """The best `k` chunk rows by BM25 for each query, among those passing `filters`."""
         return self.sparse.search(queries, k, self.allowed_rows(filters))
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Nothing to pin: a loaded version never changes (a build writes a new one beside it)."""
+        return nullcontext()
 
     def close(self) -> None:
         """Release the store."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -253,6 +254,43 @@ def test_searches_answer_while_a_build_adds_articles(pg_uri: str, tmp_path: Path
     assert report.added == 300 and report.changed == 20 and answered[0] > 4
     _check_consistent(pg_uri)
     assistant.index.close()
+
+
+def test_one_question_reads_one_state_of_the_index_while_a_build_replaces_what_it_found(
+    pg_uri: str, tmp_path: Path
+) -> None:
+    # Inside a snapshot the search, the chunk lookup and the article read see the index as it was when the
+    # snapshot began, although a build replaces the articles found in between; afterwards, the new state.
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "seed.jsonl").write_text(_records(20, "s"))
+    build_index([src], pg_uri, SETTINGS)
+    index = open_index(pg_uri, settings=SETTINGS)
+    try:
+        with index.snapshot():
+            rows = [r for r, _ in index.bm25_search(["harbour 5 ships in town 2"], 5)[0]]
+            (src / "seed.jsonl").write_text(_records(20, "s", sentences=8))
+            errors: list[BaseException] = []
+            builder = threading.Thread(target=lambda: _catching(errors, build_index, [src], pg_uri, SETTINGS))
+            builder.start()
+            builder.join(120)
+            assert not builder.is_alive() and not errors, errors
+            looked = index.lookup(rows)
+            assert rows and set(looked) == set(rows)
+            for found in looked.values():
+                article = index.article(found.chunk.article_id)
+                assert article is not None
+                assert article.text[found.chunk.start : found.chunk.end] == found.chunk.text
+        assert index.lookup(rows) == {}  # the build replaced those chunks: outside the snapshot they are gone
+    finally:
+        index.close()
+
+
+def _catching(errors: list[BaseException], run: Callable[..., object], *args: object) -> None:
+    try:
+        run(*args)
+    except BaseException as exc:
+        errors.append(exc)
 
 
 @pytest.mark.integration

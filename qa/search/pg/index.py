@@ -2,13 +2,18 @@
 
 Every statement is fixed text with parameters; questions, filter values and article text never enter SQL text.
 Searches use a small connection pool on the replica when one is given, else on the primary; nothing here writes.
+Inside `snapshot()` a thread's statements share one read-only REPEATABLE READ transaction, so the searches, the
+chunk lookups and the article reads of one question see the same committed state while a build writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -42,6 +47,7 @@ class PgIndex:
         self.manifest = manifest
         self.ef_search = ef_search
         self._pool = pool
+        self._pinned = threading.local()  # a thread's connection inside snapshot()
 
     @property
     def where(self) -> str:
@@ -66,21 +72,48 @@ class PgIndex:
         )
         return cls(search_uri, manifest, pool, ef_search)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every statement of this thread inside the block reads one snapshot of the index (a read-only REPEATABLE
+        READ transaction on one pooled connection); nested blocks share the outer one."""
+        import psycopg
+
+        if getattr(self._pinned, "con", None) is not None:
+            yield
+            return
+        try:
+            with self._pool.connection() as con, con.transaction():
+                con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                self._pinned.con = con
+                try:
+                    yield
+                finally:
+                    self._pinned.con = None
+        except psycopg.Error as exc:
+            raise failure(self.uri, exc) from exc
+
     def _run(self, sql: str, args: list[object] | tuple[object, ...], ann: bool = False) -> list[tuple[Any, ...]]:
-        """Rows of one parameterised statement; with `ann`, inside a transaction that turns on the HNSW
-        iterative scan (SET LOCAL, so it also reaches Citus workers)."""
+        """Rows of one parameterised statement (on the thread's snapshot connection inside `snapshot()`); with
+        `ann`, inside a transaction that turns on the HNSW iterative scan (SET LOCAL, so it also reaches Citus
+        workers)."""
         import psycopg
 
         try:
+            pinned = getattr(self._pinned, "con", None)
+            if pinned is not None:
+                return self._execute(pinned, sql, args, ann)
             with self._pool.connection() as con:
-                if not ann:
-                    return list(con.execute(sql, args).fetchall())
-                with con.transaction():
-                    con.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-                    con.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(self.ef_search),))
-                    return list(con.execute(sql, args).fetchall())
+                return self._execute(con, sql, args, ann)
         except psycopg.Error as exc:
             raise failure(self.uri, exc) from exc
+
+    def _execute(self, con: Any, sql: str, args: list[object] | tuple[object, ...], ann: bool) -> list[tuple[Any, ...]]:
+        if not ann:
+            return list(con.execute(sql, args).fetchall())
+        with con.transaction():  # a savepoint inside a snapshot: the settings last to its end, harmlessly
+            con.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            con.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(self.ef_search),))
+            return list(con.execute(sql, args).fetchall())
 
     def dense_search(
         self, queries: np.ndarray, k: int, filters: Filters | None = None
