@@ -84,6 +84,7 @@ class PgIndex:
         try:
             with self._pool.connection() as con, con.transaction():
                 con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                self._scan_settings(con)  # once for every dense search of the block
                 self._pinned.con = con
                 try:
                     yield
@@ -93,27 +94,28 @@ class PgIndex:
             raise failure(self.uri, exc) from exc
 
     def _run(self, sql: str, args: list[object] | tuple[object, ...], ann: bool = False) -> list[tuple[Any, ...]]:
-        """Rows of one parameterised statement (on the thread's snapshot connection inside `snapshot()`); with
-        `ann`, inside a transaction that turns on the HNSW iterative scan (SET LOCAL, so it also reaches Citus
-        workers)."""
+        """Rows of one parameterised statement, on the thread's snapshot connection inside `snapshot()`. A dense
+        search (`ann`) runs in a transaction with the HNSW iterative scan turned on (set_config local to the
+        transaction, so it also reaches Citus workers); a snapshot's transaction has it from its start."""
         import psycopg
 
         try:
             pinned = getattr(self._pinned, "con", None)
             if pinned is not None:
-                return self._execute(pinned, sql, args, ann)
+                return list(pinned.execute(sql, args).fetchall())
             with self._pool.connection() as con:
-                return self._execute(con, sql, args, ann)
+                if not ann:
+                    return list(con.execute(sql, args).fetchall())
+                with con.transaction():
+                    self._scan_settings(con)
+                    return list(con.execute(sql, args).fetchall())
         except psycopg.Error as exc:
             raise failure(self.uri, exc) from exc
 
-    def _execute(self, con: Any, sql: str, args: list[object] | tuple[object, ...], ann: bool) -> list[tuple[Any, ...]]:
-        if not ann:
-            return list(con.execute(sql, args).fetchall())
-        with con.transaction():  # a savepoint inside a snapshot: the settings last to its end, harmlessly
-            con.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-            con.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(self.ef_search),))
-            return list(con.execute(sql, args).fetchall())
+    def _scan_settings(self, con: Any) -> None:
+        """Turn on the HNSW iterative scan and set its ef_search for the rest of the current transaction."""
+        con.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+        con.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(self.ef_search),))
 
     def dense_search(
         self, queries: np.ndarray, k: int, filters: Filters | None = None
